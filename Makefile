@@ -1,0 +1,39 @@
+# One entry point per job; each creates or reuses .venv at the repo root.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared/data
+
+.PHONY: demo test eval bench lint lexicon calibrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/unspin check examples/spun_news.txt; test $$? -le 1
+	$(BIN)/unspin check examples/spun_abstract.txt; test $$? -le 1
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+
+eval: $(STAMP)
+	$(BIN)/python tools/eval.py --data $(SHARED)
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+
+# Rebuild the shipped data files (needs apt packages mythes-en-us and wordnet-base).
+lexicon: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[build]'
+	$(BIN)/python tools/build_lexicon.py
+	$(BIN)/python tools/build_known.py --pps $(SHARED)/tortured/pps_pairs.dev.csv
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

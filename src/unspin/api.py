@@ -1,0 +1,36 @@
+"""The flat public API: `check`, `restore`, `repair`."""
+
+from __future__ import annotations
+
+from unspin.config import Config
+from unspin.engine import analyze, apply_findings, validate_text
+from unspin.records import Report
+from unspin.repair import repair_text
+
+
+def check(text: str, *, restore: bool = False, config: Config | None = None) -> Report:
+    """Score `text` for spinning and list every suspicious span with its evidence.
+
+    With `restore=True` the report also carries the text with every finding's best
+    replacement applied. Raises `InputError` for empty or oversized text.
+    """
+    config = config or Config()
+    validate_text(text, config)
+    report = analyze(text, config)
+    if restore:
+        report = Report(report.score, report.verdict, report.findings,
+                        apply_findings(text, report.findings))
+    return report
+
+
+def restore(text: str, *, config: Config | None = None) -> str:
+    """The most likely original wording of `text` (every finding's best replacement)."""
+    report = check(text, restore=True, config=config)
+    assert report.restored is not None
+    return report.restored
+
+
+def repair(text: str, *, config: Config | None = None) -> str:
+    """Undo mechanical damage and strip scraping residue (first version: identity)."""
+    validate_text(text, config or Config())
+    return repair_text(text)

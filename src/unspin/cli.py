@@ -1,0 +1,308 @@
+"""The `unspin` command: check, restore, repair and screen, 1:1 over the library.
+
+Thin by design: it reads input, calls `unspin.check`/`restore`/`repair` and
+prints the result, so the CLI and the library can never disagree. Every error a
+user can cause is one `unspin: error: ...` line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from unspin import InputError, Report, __version__, check, repair, restore
+from unspin.inputs import count_rows, iter_jsonl, name_of, read_text
+
+PROG = "unspin"
+EXIT_OK = 0
+EXIT_SPUN = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
+
+T = TypeVar("T")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on `argv` (default: `sys.argv[1:]`) and return the exit status.
+
+    0: done (for `check`: clean or uncertain), 1: `check` found the text spun,
+    2: usage or input error, 130: interrupted.
+    """
+    _use_utf8()
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()  # surface a broken pipe here, not at interpreter exit
+        return status
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except InputError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"{error.filename}: {error.strerror}" if error.filename else str(error))
+    except Exception as error:  # a bug: still one line, never a traceback
+        return _fail(f"internal error: {type(error).__name__}: {error}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: one subcommand per library function, plus `screen`."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Detect, explain and reverse machine-spun text.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    path_help = "UTF-8 text file, or - for standard input"
+
+    check_cmd = commands.add_parser(
+        "check", help="score a text and list suspicious spans",
+        description="Score a text for spinning and list every suspicious span.",
+        epilog="exit status: 0 clean or uncertain, 1 spun, 2 usage or input error")
+    check_cmd.add_argument("path", metavar="PATH", help=path_help)
+    check_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                           help="human summary (default) or the JSON report")
+    check_cmd.add_argument("--restore", action="store_true",
+                           help="also give the text with every best replacement applied")
+    check_cmd.set_defaults(run=_check)
+
+    restore_cmd = commands.add_parser(
+        "restore", help="print the most likely original wording",
+        description="Print the text with every finding's best replacement applied.")
+    restore_cmd.add_argument("path", metavar="PATH", help=path_help)
+    restore_cmd.set_defaults(run=_restore)
+
+    repair_cmd = commands.add_parser(
+        "repair", help="print the text with mechanical damage undone",
+        description="Print the text with mechanical damage and scraping residue undone.")
+    repair_cmd.add_argument("path", metavar="PATH", help=path_help)
+    repair_cmd.set_defaults(run=_repair)
+
+    screen_cmd = commands.add_parser(
+        "screen", help="check every row of JSON Lines files",
+        description='Check every {"id", "text"} row of JSON Lines files and write one '
+                    '{"id", "score", "verdict", "findings"} row per document. Bad rows '
+                    "are reported on stderr and skipped.",
+        epilog="exit status: 0 done (even with skipped rows), 2 usage error or an "
+               "unreadable input file (then nothing is written)")
+    screen_cmd.add_argument("inputs", nargs="+", metavar="INPUT.jsonl",
+                            help="JSON Lines file with one {\"id\", \"text\"} object a line")
+    screen_cmd.add_argument("-o", "--output", required=True, metavar="OUT.jsonl",
+                            help="where to write the results (replaced only on success)")
+    screen_cmd.add_argument("--restore", action="store_true",
+                            help='add each document\'s restored text as "restored"')
+    screen_cmd.set_defaults(run=_screen)
+    return parser
+
+
+def format_report(text: str, report: Report) -> str:
+    """The human summary of `check`: a headline, then one line per finding."""
+    lines = [f"verdict: {report.verdict}  score: {report.score:.2f}  "
+             f"findings: {len(report.findings)}"]
+    starts = [0, *(match.end() for match in re.finditer("\n", text))]
+    for finding in report.findings:
+        line = bisect.bisect_right(starts, finding.offset)
+        column = finding.offset - starts[line - 1] + 1
+        best = (_quote(finding.replacements[0].value) if finding.replacements
+                else "(no replacement)")
+        details = [finding.kind, f"confidence {finding.confidence:.2f}"]
+        source = finding.evidence.get("source")
+        if source:
+            details.append(str(source))
+        lines.append(f"  {line}:{column}  {_quote(finding.text)} -> {best}  "
+                     f"({', '.join(details)})")
+    summary = "\n".join(lines) + "\n"
+    if report.restored is not None:
+        ending = "" if report.restored.endswith("\n") else "\n"
+        summary += f"\nrestored:\n{report.restored}{ending}"
+    return summary
+
+
+def _check(args: argparse.Namespace) -> int:
+    """`unspin check`: print the report; exit 1 if the text is spun."""
+    text = read_text(args.path)
+    report = _for_path(args.path, lambda: check(text, restore=args.restore))
+    if args.format == "json":
+        print(report.to_json(indent=2))
+    else:
+        sys.stdout.write(format_report(text, report))
+    return EXIT_SPUN if report.verdict == "spun" else EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """`unspin restore`: print the restored text exactly, adding no newline."""
+    text = read_text(args.path)
+    sys.stdout.write(_for_path(args.path, lambda: restore(text)))
+    return EXIT_OK
+
+
+def _repair(args: argparse.Namespace) -> int:
+    """`unspin repair`: print the repaired text exactly, adding no newline."""
+    text = read_text(args.path)
+    sys.stdout.write(_for_path(args.path, lambda: repair(text)))
+    return EXIT_OK
+
+
+def _screen(args: argparse.Namespace) -> int:
+    """`unspin screen`: one result row per good input row, bad rows skipped."""
+    output = Path(args.output)
+    _check_output(output, args.inputs)
+    sources = [(path, iter_jsonl(path)) for path in args.inputs]  # fails before writing
+    total = sum(count_rows(path) for path in args.inputs) if sys.stderr.isatty() else None
+    progress = _Progress(total)
+    written = skipped = 0
+    try:
+        with _replace_on_success(output) as sink:
+            for path, rows in sources:
+                for number, row in rows:
+                    try:
+                        sink.write(_screen_row(row, with_restore=args.restore) + "\n")
+                        written += 1
+                    except InputError as error:
+                        progress.clear()
+                        print(f"{PROG}: {path}:{number}: {error}, skipped", file=sys.stderr)
+                        skipped += 1
+                    progress.advance()
+    finally:
+        progress.close()
+    print(f"screened {written} documents, skipped {skipped}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _screen_row(row: dict[str, str] | InputError, *, with_restore: bool) -> str:
+    """The JSON result line for one input row; raises `InputError` for a bad row."""
+    if isinstance(row, InputError):
+        raise row
+    report = check(row["text"], restore=with_restore)
+    return json.dumps({"id": row["id"], **report.to_dict()}, ensure_ascii=False)
+
+
+def _check_output(output: Path, inputs: list[str]) -> None:
+    """Refuse an output that cannot be written or would overwrite an input."""
+    if output.is_dir():
+        raise InputError(f"{output}: is a directory")
+    if not output.parent.is_dir():
+        raise InputError(f"{output}: directory {output.parent} does not exist")
+    for name in inputs:
+        if output.exists() and os.path.exists(name) and os.path.samefile(output, name):
+            raise InputError(f"--output {output} is also an input; refusing to overwrite it")
+
+
+@contextmanager
+def _replace_on_success(path: Path) -> Iterator[TextIO]:
+    """A temporary file beside `path` that replaces it only if the block completes.
+
+    An interrupted or failed run thus never leaves a half-written output behind.
+    """
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
+        "w", encoding="utf-8", newline="", dir=path.parent,
+        prefix=f".{path.name}.", suffix=".part", delete=False)
+    try:
+        with handle:
+            yield handle
+        os.chmod(handle.name, _default_file_mode())  # mkstemp makes it private (0600)
+        os.replace(handle.name, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(handle.name)
+        raise
+
+
+def _default_file_mode() -> int:
+    """The mode a new file gets under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class _Progress:
+    """A `[#####.....] 512/1000 docs` bar on stderr, redrawn at most 10 times a second.
+
+    Inert when `total` is None (stderr is not a terminal), so logs stay clean.
+    """
+
+    WIDTH = 30
+    INTERVAL_S = 0.1
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.done = 0
+        self._drawn_at = -self.INTERVAL_S
+        self._dirty = False
+
+    def advance(self) -> None:
+        """Count one document; redraw if the last redraw is old enough."""
+        self.done += 1
+        if self.total is not None and time.monotonic() - self._drawn_at >= self.INTERVAL_S:
+            self._draw()
+
+    def clear(self) -> None:
+        """Erase the bar so a warning can take its line; it comes back on `advance`."""
+        if self._dirty:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 40) + "\r")
+            self._dirty = False
+            self._drawn_at = -self.INTERVAL_S
+
+    def close(self) -> None:
+        """Draw the final state and end the bar's line."""
+        if self.total is not None and self.done:
+            self._draw()
+            sys.stderr.write("\n")
+
+    def _draw(self) -> None:
+        total = max(self.total or 0, self.done)
+        filled = self.WIDTH * self.done // total if total else self.WIDTH
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{total} docs")
+        sys.stderr.flush()
+        self._drawn_at = time.monotonic()
+        self._dirty = True
+
+
+def _for_path(path: str, call: Callable[[], T]) -> T:
+    """Run a library call, naming `path` in any `InputError` it raises."""
+    try:
+        return call()
+    except InputError as error:
+        raise InputError(f"{name_of(path)}: {error}") from None
+
+
+def _fail(message: str) -> int:
+    """Print the one-line error and return the error exit status."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _quote(value: str) -> str:
+    """`value` in double quotes, with newlines and quotes escaped, non-ASCII kept."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the flush at exit cannot raise again."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _use_utf8() -> None:
+    """Write UTF-8 whatever the locale says, so output is the same everywhere."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    if isinstance(sys.stderr, io.TextIOWrapper):
+        sys.stderr.reconfigure(encoding="utf-8", errors="backslashreplace")

@@ -1,0 +1,45 @@
+"""The one configuration object every entry point takes (like ftfy's TextFixerConfig)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Knobs of the engine; the defaults are the measured ones in the README.
+
+    Each field says what it trades off, so a user can move it knowingly.
+    """
+
+    known_list: bool = True
+    """Match the shipped Problematic Paper Screener list. Cheap and near-certain;
+    turn off only to measure discovery alone."""
+
+    known_exclude: frozenset[str] = field(default_factory=frozenset)
+    """Tortured phrases (lower-case) to leave out of the known list. The evaluation
+    uses it to hold out PPS pairs so discovery is measured on phrases no list knows."""
+
+    discovery: bool = True
+    """Look for tortured phrases no list knows (reverse thesaurus + language model).
+    Off: only the known list is used (faster, far lower recall)."""
+
+    min_gain: float = 2.4
+    """Minimum log10 gain in LM probability of the proposed over the observed wording
+    before a span is flagged. Higher: fewer false accusations, more misses."""
+
+    max_observed_logprob: float = -2.2
+    """A word whose log10 probability in context is above this fits too well to be
+    suspected at all. Higher: more words examined (slower, a little more recall)."""
+
+    min_confidence: float = 0.5
+    """Findings below this confidence are dropped from the report."""
+
+    spun_threshold: float = 0.8
+    """Document score at or above which the verdict is "spun"."""
+
+    clean_threshold: float = 0.3
+    """Document score below which the verdict is "clean"; in between is "uncertain"."""
+
+    max_chars: int = 5_000_000
+    """Longest input accepted, in code points; longer input is refused, not truncated."""

@@ -1,0 +1,110 @@
+"""The pure core: text in, Report out. Every adapter calls `analyze`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from unspin.config import Config
+from unspin.discover import Proposal, propose
+from unspin.errors import InputError
+from unspin.known import KnownList, KnownMatch, default_known_list
+from unspin.lexicon import default_thesaurus, source_names
+from unspin.lm import default_lm
+from unspin.records import Finding, Replacement, Report
+from unspin.score import confidence, doc_score
+from unspin.tokens import Token, sentences
+
+KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
+
+
+def validate_text(text: str, config: Config) -> None:
+    """Refuse input no check can be made on, with a one-line reason."""
+    if not text.strip():
+        raise InputError("input is empty")
+    if len(text) > config.max_chars:
+        raise InputError(f"input has {len(text):,} characters; the limit is {config.max_chars:,}")
+
+
+def match_case(observed: str, replacement: str) -> str:
+    """Give `replacement` the case pattern of `observed` (Title, UPPER or lower)."""
+    if len(observed) > 1 and observed.isupper():
+        return replacement.upper()
+    if observed[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def _known_list(config: Config) -> KnownList:
+    known = default_known_list()
+    return known.without(config.known_exclude) if config.known_exclude else known
+
+
+def _known_finding(text: str, tokens: Sequence[Token], m: KnownMatch) -> Finding:
+    start, end = tokens[m.start].offset, tokens[m.stop - 1].end
+    observed = text[start:end]
+    p = m.phrase
+    evidence = {"source": "known-list", "list": KNOWN_LIST_NAME, "tortured": p.tortured,
+                "expected": p.expected, "nb_papers": p.nb_papers}
+    if p.note:
+        evidence["note"] = p.note
+    conf = 0.9 if "unsure" in p.note else 0.99
+    return Finding(start, end - start, observed, "lexical", conf,
+                   (Replacement(match_case(observed, p.expected), conf),), evidence)
+
+
+def _discovered_finding(text: str, tokens: Sequence[Token], p: Proposal) -> Finding:
+    start, end = tokens[p.start].offset, tokens[p.stop - 1].end
+    observed = text[start:end]
+    conf = confidence(p.gain)
+    evidence = {
+        "source": "thesaurus",
+        "thesauri": source_names(p.sources),
+        "link": f"{p.original} -> {observed.lower()}",
+        "observed_logprob": round(p.observed_logprob, 3),
+        "proposed_logprob": round(p.proposed_logprob, 3),
+        "gain_log10": round(p.gain, 3),
+        "lm": "CMU en-us 3-gram (pocketsphinx)",
+    }
+    return Finding(start, end - start, observed, "lexical", conf,
+                   (Replacement(match_case(observed, p.original), conf),), evidence)
+
+
+def analyze(text: str, config: Config) -> Report:
+    """Find every suspicious span of `text` and score the document."""
+    sents = sentences(text)
+    findings: list[Finding] = []
+    if config.known_list:
+        flat = [t for s in sents for t in s]
+        findings.extend(_known_finding(text, flat, m) for m in _known_list(config).find(flat))
+    if config.discovery:
+        lm, thesaurus = default_lm(), default_thesaurus()
+        taken = [(f.offset, f.end) for f in findings]
+        for sent in sents:
+            for p in propose(sent, lm, thesaurus, config):
+                f = _discovered_finding(text, sent, p)
+                if f.confidence >= config.min_confidence and all(
+                    f.end <= a or f.offset >= b for a, b in taken
+                ):
+                    findings.append(f)
+    findings.sort(key=lambda f: f.offset)
+    n_words = sum(len(s) for s in sents)
+    score = doc_score(findings, n_words)
+    if score >= config.spun_threshold:
+        verdict = "spun"
+    elif score < config.clean_threshold:
+        verdict = "clean"
+    else:
+        verdict = "uncertain"
+    return Report(score, verdict, tuple(findings))
+
+
+def apply_findings(text: str, findings: Sequence[Finding]) -> str:
+    """`text` with each finding's best replacement put in place (findings don't overlap)."""
+    out, pos = [], 0
+    for f in sorted(findings, key=lambda f: f.offset):
+        if f.replacements and f.offset >= pos:
+            out.append(text[pos : f.offset])
+            out.append(f.replacements[0].value)
+            pos = f.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,100 @@
+"""Typed, serializable records: what `check` returns.
+
+Findings are data, in the spirit of ftfy's explainable fixes: each says where
+(code-point offsets into the decoded input), what kind of damage, how sure we
+are, what to put instead, and the evidence a reviewer needs to judge it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["lexical", "mechanical", "residue"]
+Verdict = Literal["spun", "clean", "uncertain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """One proposed wording for a finding's span, with its confidence in 0..1."""
+
+    value: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One suspicious span: `text == input[offset:offset + length]` always holds.
+
+    `evidence` is a JSON-ready dict; its `source` key names where the
+    proposal came from ("known-list", "thesaurus", ...) and the rest carries the
+    numbers behind the decision (e.g. LM log-probabilities of both wordings).
+    """
+
+    offset: int
+    length: int
+    text: str
+    kind: Kind
+    confidence: float
+    replacements: tuple[Replacement, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def end(self) -> int:
+        """Offset one past the span's last code point."""
+        return self.offset + self.length
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as the JSON object of the CLI contract."""
+        data = asdict(self)
+        data["replacements"] = [asdict(r) for r in self.replacements]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """Inverse of `to_dict`."""
+        return cls(
+            offset=int(data["offset"]),
+            length=int(data["length"]),
+            text=str(data["text"]),
+            kind=data["kind"],
+            confidence=float(data["confidence"]),
+            replacements=tuple(Replacement(**r) for r in data.get("replacements", ())),
+            evidence=dict(data.get("evidence", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of `check`: a calibrated score, a verdict and the findings."""
+
+    score: float
+    verdict: Verdict
+    findings: tuple[Finding, ...] = ()
+    restored: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as the JSON object of the CLI contract (`restored` only if set)."""
+        data: dict[str, Any] = {
+            "score": self.score,
+            "verdict": self.verdict,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+        if self.restored is not None:
+            data["restored"] = self.restored
+        return data
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The report serialized as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """Inverse of `to_dict`."""
+        return cls(
+            score=float(data["score"]),
+            verdict=data["verdict"],
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            restored=data.get("restored"),
+        )

@@ -1,0 +1,65 @@
+"""Word tokens with code-point offsets, grouped into sentences.
+
+One tokenizer serves the known-list matcher, discovery and the evaluation, so
+they agree on what a word is. Hyphens split words ("state-of-the-art" is four
+tokens) because the language model's vocabulary has no hyphenated words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A word: letters/digits, optionally with an inner apostrophe ("user's", "don't").
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+# Where a sentence (an LM context) ends: terminal punctuation or a blank line.
+_SENTENCE_END = re.compile(r"[.!?;:]+[\"'\u201d\u2019)\]]*(?=\s|$)|\n\s*\n|\n(?=\s*[-*\u2022#])")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the input: its text, where it is, and its lower-case LM form."""
+
+    text: str
+    offset: int
+    norm: str
+    sentence_start: bool
+
+    @property
+    def end(self) -> int:
+        """Offset one past the token."""
+        return self.offset + len(self.text)
+
+    @property
+    def is_capitalized(self) -> bool:
+        """First letter upper case (names, sentence starts, acronyms)."""
+        return self.text[:1].isupper()
+
+    @property
+    def has_digit(self) -> bool:
+        """Numbers and codes are never spun and never restored."""
+        return any(ch.isdigit() for ch in self.text)
+
+
+def sentences(text: str) -> list[list[Token]]:
+    """Split `text` into sentences of word tokens (offsets into `text`)."""
+    bounds = sorted({m.end() for m in _SENTENCE_END.finditer(text)})
+    result: list[list[Token]] = []
+    current: list[Token] = []
+    b = 0
+    for m in _WORD.finditer(text):
+        while b < len(bounds) and bounds[b] <= m.start():
+            if current:
+                result.append(current)
+                current = []
+            b += 1
+        word = m.group()
+        current.append(Token(word, m.start(), word.lower().replace("\u2019", "'"), not current))
+    if current:
+        result.append(current)
+    return result
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word forms of `text`, for matching phrases against phrases."""
+    return [m.group().lower().replace("\u2019", "'") for m in _WORD.finditer(text)]
