@@ -137,7 +137,9 @@ def spin(
     i = 0
     while i < len(tokens):
         start = tokens[i].start()
-        initial = _sentence_initial(text, start)
+        # A capital word before another ("Time Warner said") is a name, even sentence-first.
+        named = i + 1 < len(tokens) and tokens[i + 1].group()[0].isupper()
+        initial = _sentence_initial(text, start) and not named
         choice: tuple[int, list[str]] | None = None
         for n in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
             unit = tokens[i : i + n]

@@ -1,0 +1,130 @@
+"""Fit the confidence and document-score models on the DEV split; write data/calibration.json.
+
+1. Finding confidence: logistic regression of "this discovery proposal hits a real
+   spinner edit" on its LM gain, over proposals from dev spun news and dev science
+   abstracts with held-out PPS pairs (the known list is off for those pairs).
+2. Document score: logistic regression of "spun" on `unspin.score.features` over dev
+   spun and clean documents.
+The test split is never read here; `make eval` reports on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import datasets
+from spinner import Spun
+
+import unspin
+from unspin.score import features
+from unspin.tokens import words
+
+OUT = Path(__file__).resolve().parents[1] / "src/unspin/data/calibration.json"
+
+
+def fit_logistic(xs: list[list[float]], ys: list[int], l2: float = 1e-3) -> list[float]:
+    """Newton-Raphson logistic regression; returns [bias, w1, w2, ...]."""
+    dim = len(xs[0]) + 1
+    w = [0.0] * dim
+    rows = [[1.0, *x] for x in xs]
+    for _ in range(50):
+        grad = [0.0] * dim
+        hess = [[0.0] * dim for _ in range(dim)]
+        for x, y in zip(rows, ys):
+            z = sum(a * b for a, b in zip(w, x))
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            for a in range(dim):
+                grad[a] += (p - y) * x[a]
+                for b in range(dim):
+                    hess[a][b] += p * (1 - p) * x[a] * x[b]
+        for a in range(dim):
+            grad[a] += l2 * w[a]
+            hess[a][a] += l2
+        step = _solve(hess, grad)
+        w = [a - s for a, s in zip(w, step)]
+        if max(abs(s) for s in step) < 1e-8:
+            break
+    return w
+
+
+def _solve(m: list[list[float]], v: list[float]) -> list[float]:
+    """Gaussian elimination for the small Newton systems."""
+    n = len(v)
+    a = [row[:] + [v[i]] for i, row in enumerate(m)]
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(a[r][c]))
+        a[c], a[p] = a[p], a[c]
+        for r in range(n):
+            if r != c and a[c][c]:
+                f = a[r][c] / a[c][c]
+                a[r] = [x - f * y for x, y in zip(a[r], a[c])]
+    return [a[i][n] / a[i][i] if a[i][i] else 0.0 for i in range(n)]
+
+
+def _hits(doc: Spun, report: unspin.Report) -> list[tuple[float, int]]:
+    """(gain, hit?) for every discovery finding of a spun document."""
+    out = []
+    for f in report.findings:
+        if f.evidence.get("source") != "thesaurus":
+            continue
+        hit = any(f.offset < e.offset + e.length and e.offset < f.end for e in doc.edits)
+        out.append((float(f.evidence["gain_log10"]), int(hit)))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--n", type=int, default=150, help="documents per set")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    listed, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
+    base = unspin.Config(known_exclude=frozenset(t.lower() for t, _, _ in heldout))
+    probe = replace(base, min_gain=1.0, min_confidence=0.0)
+    spun = datasets.spun_news(args.data, "dev", args.n, args.seed)
+    spun += datasets.pps_science(args.data, "dev", heldout, args.n, args.seed)
+    clean = datasets.clean_docs(args.data, "dev", args.n, args.seed)
+
+    gains: list[list[float]] = []
+    labels: list[int] = []
+    for doc in spun:
+        for gain, hit in _hits(doc, unspin.check(doc.text, config=probe)):
+            gains.append([gain])
+            labels.append(hit)
+    for _, text in clean:
+        for f in unspin.check(text, config=probe).findings:
+            if f.evidence.get("source") == "thesaurus":
+                gains.append([float(f.evidence["gain_log10"])])
+                labels.append(0)
+    b, slope = fit_logistic(gains, labels)
+    model = json.loads(OUT.read_text("utf-8"))
+    model.update(gain_slope=round(slope, 4), gain_mid=round(-b / slope, 4))
+    OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")  # confidences depend on it
+
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    for docs, y in ((spun, 1), ([Spun(t, []) for _, t in clean], 0)):
+        for doc in docs:
+            report = unspin.check(doc.text, config=base)
+            xs.append(features(report.findings, len(words(doc.text))))
+            ys.append(y)
+    rng = random.Random(args.seed)
+    order = list(range(len(xs)))
+    rng.shuffle(order)
+    w = fit_logistic([xs[i] for i in order], [ys[i] for i in order], l2=1.0)
+    model.update(
+        note=f"fitted by tools/calibrate.py on dev: {len(gains)} proposals, {len(xs)} documents",
+        bias=round(w[0], 4),
+        weights=[round(x, 4) for x in w[1:]],
+    )
+    OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")
+    print(json.dumps(model, indent=2))
+
+
+if __name__ == "__main__":
+    main()
