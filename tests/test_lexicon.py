@@ -10,7 +10,7 @@ import pytest
 from unspin.lexicon import Link, ReverseThesaurus, default_thesaurus, source_names
 
 FIXTURE = (
-    "#unspin-thesaurus v1 sources: 1=Moby 2=MyThes 4=WordNet\n"
+    "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet\n"
     "outcome\tresult=7;effect=1\n"
     "profound learning\tdeep learning=2\n"
     "result\toutcome=5\n"

@@ -5,6 +5,10 @@ Cabanac, Labbé & Magazinov (2021). Output: src/unspin/data/known_phrases.tsv wi
 the `expected` side cleaned into a usable replacement ("deep learning (DL)" ->
 "deep learning", "economic development/profit growth" -> "economic development")
 and the raw text kept as a note, so a reviewer still sees the curators' words.
+
+With `--data`, pairs whose tortured side occurs in the human-written DEV documents of
+../shared/data (news and abstracts, never spun) are dropped: a phrase people write
+("speech processing") cannot mark a document as spun, whatever a noisy row says.
 """
 
 from __future__ import annotations
@@ -55,12 +59,40 @@ def load_pairs(path: Path) -> list[tuple[str, str, int, str, str]]:
     return rows
 
 
+def written_by_people(rows: list[tuple[str, str, int, str, str]], data: Path) -> set[str]:
+    """Tortured phrases (lower case) that occur in the clean dev documents."""
+    import datasets  # the evaluation's splits, so the test split stays unseen
+
+    from unspin.tokens import words
+
+    wanted = {tuple(words(r[0])) for r in rows}
+    longest = max(len(w) for w in wanted)
+    seen: set[str] = set()
+    for _, text in datasets.load_news(data, "dev") + datasets.load_science(data, "dev"):
+        toks = words(text)
+        for n in range(1, longest + 1):
+            for i in range(len(toks) - n + 1):
+                if (gram := tuple(toks[i : i + n])) in wanted:
+                    seen.add(" ".join(gram))
+    return seen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pps", type=Path, default=Path("../shared/data/tortured/pps_pairs.dev.csv"))
+    default_pps = Path("../shared/data/tortured/pps_pairs.dev.csv")
+    parser.add_argument("--pps", type=Path, default=default_pps)
     parser.add_argument("--output", type=Path, default=Path("src/unspin/data/known_phrases.tsv"))
+    parser.add_argument("--data", type=Path, help="drop phrases found in clean dev documents here")
     args = parser.parse_args()
     rows = load_pairs(args.pps)
+    if args.data:
+        from unspin.tokens import words
+
+        common = written_by_people(rows, args.data)
+        dropped = [r for r in rows if " ".join(words(r[0])) in common]
+        rows = [r for r in rows if " ".join(words(r[0])) not in common]
+        print(f"dropped {len(dropped)} phrases found in clean dev text, e.g. "
+              + ", ".join(r[0] for r in dropped[:12]))
     with args.output.open("w", encoding="utf-8", newline="\n") as out:
         out.write(HEADER)
         for row in sorted(rows, key=lambda r: (-r[2], r[0].lower())):

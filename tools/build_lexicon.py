@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pocketsphinx
 MOBY = 1
 MYTHES = 2
 WORDNET = 4
-HEADER = "#unspin-thesaurus v1 sources: 1=Moby 2=MyThes 4=WordNet"
+HEADER = "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet; links orig=sources:fanout"
 MAX_ORIGINALS = 60
 FORM_RE = re.compile(r"[a-z'-]+(?: [a-z'-]+){0,3}")
 LOG10_PER_LM_UNIT = 1.0 / 23025.85  # pocketsphinx log base 1.0001 -> log10
@@ -318,13 +319,16 @@ def read_wordnet(wordnet_dir: Path, table: LinkTable) -> None:
 def write_table(table: LinkTable, output: Path) -> tuple[int, int]:
     """Write the gzip TSV byte-for-byte reproducibly; return (observed forms, links)."""
     n_forms = n_links = 0
+    # Fan-out: how many synonyms each original has, before pruning. A spinner picks
+    # one of them, so 1/fan-out is the chance it wrote this one (the channel model).
+    fanout: Counter[str] = Counter(o for originals in table.links.values() for o in originals)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("wb") as raw, gzip.GzipFile(
         filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
     ) as gz:
         gz.write((HEADER + "\n").encode())
         for observed, originals in table.ranked():
-            tail = ";".join(f"{o}={bits}" for o, bits in originals)
+            tail = ";".join(f"{o}={bits}:{fanout[o]}" for o, bits in originals)
             gz.write(f"{observed}\t{tail}\n".encode())
             n_forms += 1
             n_links += len(originals)

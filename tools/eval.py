@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from datasets import (
@@ -201,17 +201,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=150, help="documents per set")
     parser.add_argument("--seed", type=int, default=1, help="sampling and spinning seed")
     parser.add_argument("--json", type=Path, help="also write the metrics as JSON here")
+    parser.add_argument("--split", choices=("test", "dev"), default="test",
+                        help="report on test (default); tune only on dev")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a numeric Config field, e.g. --set min_gain=3")
     args = parser.parse_args(argv)
     try:
         _, heldout = pps_split(load_pps_pairs(args.data))
-        clean = clean_docs(args.data, "test", args.n, args.seed)
+        clean = clean_docs(args.data, args.split, args.n, args.seed)
         forward = load_forward()
-        news = spun_news(args.data, "test", args.n, args.seed, forward)
-        science = pps_science(args.data, "test", heldout, args.n, args.seed)
+        news = spun_news(args.data, args.split, args.n, args.seed, forward)
+        science = pps_science(args.data, args.split, heldout, args.n, args.seed)
     except FileNotFoundError as error:
         sys.exit(f"eval: {error}")
     held = frozenset(tortured.lower() for tortured, _, _ in heldout)
-    config = Config(known_exclude=held)
+    base = Config(known_exclude=held)
+    pairs = (item.partition("=") for item in args.set)
+    config = replace(base, **{k: type(getattr(base, k))(v) for k, _, v in pairs})
     print("evaluating ...", file=sys.stderr)
     clean_news, news_scores = evaluate_clean(
         [d for d in clean if domain_of(d[0]) == "news"], config

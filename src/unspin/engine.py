@@ -34,6 +34,24 @@ def match_case(observed: str, replacement: str) -> str:
     return replacement
 
 
+def _with_article(
+    text: str, tokens: Sequence[Token], first: int, start: int, end: int, replacement: str
+) -> tuple[int, str]:
+    """Widen a span to a preceding "a"/"an" when the replacement needs the other one.
+
+    Restoring "a counterfeit" to "an artificial" must change the article too, so the
+    finding covers it; returns the (possibly earlier) start and the replacement.
+    """
+    if first == 0 or not tokens[first].joined or tokens[first - 1].norm not in ("a", "an"):
+        return start, replacement
+    article = tokens[first - 1]
+    wanted = "an" if replacement[:1].lower() in "aeiou" else "a"
+    if article.norm == wanted:
+        return start, replacement
+    widened = match_case(article.text, wanted) + text[article.end : start] + replacement
+    return article.offset, widened
+
+
 def _known_list(config: Config) -> KnownList:
     known = default_known_list()
     return known.without(config.known_exclude) if config.known_exclude else known
@@ -48,25 +66,40 @@ def _known_finding(text: str, tokens: Sequence[Token], m: KnownMatch) -> Finding
     if p.note:
         evidence["note"] = p.note
     conf = 0.9 if "unsure" in p.note else 0.99
-    return Finding(start, end - start, observed, "lexical", conf,
-                   (Replacement(match_case(observed, p.expected), conf),), evidence)
+    start, value = _with_article(
+        text, tokens, m.start, start, end, match_case(observed, p.expected)
+    )
+    return Finding(start, end - start, text[start:end], "lexical", conf,
+                   (Replacement(value, conf),), evidence)
 
 
 def _discovered_finding(text: str, tokens: Sequence[Token], p: Proposal) -> Finding:
     start, end = tokens[p.start].offset, tokens[p.stop - 1].end
     observed = text[start:end]
-    conf = confidence(p.gain)
+    conf = confidence(p.score)
+    observed_words = [t.norm for t in tokens[p.start : p.stop]]
     evidence = {
         "source": "thesaurus",
-        "thesauri": source_names(p.sources),
-        "link": f"{p.original} -> {observed.lower()}",
+        "links": [
+            {
+                "original": link.original,
+                "observed": " ".join(observed_words) if len(p.links) == 1 else observed_words[k],
+                "thesauri": source_names(link.sources),
+                "synonyms_of_original": link.fanout,
+            }
+            for k, link in enumerate(p.links)
+        ],
         "observed_logprob": round(p.observed_logprob, 3),
         "proposed_logprob": round(p.proposed_logprob, 3),
         "gain_log10": round(p.gain, 3),
+        "score_log10": round(p.score, 3),
         "lm": "CMU en-us 3-gram (pocketsphinx)",
     }
-    return Finding(start, end - start, observed, "lexical", conf,
-                   (Replacement(match_case(observed, p.original), conf),), evidence)
+    start, value = _with_article(
+        text, tokens, p.start, start, end, match_case(observed, p.original)
+    )
+    return Finding(start, end - start, text[start:end], "lexical", conf,
+                   (Replacement(value, conf),), evidence)
 
 
 def analyze(text: str, config: Config) -> Report:

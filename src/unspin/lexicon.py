@@ -1,7 +1,7 @@
 """Reverse thesaurus: for an observed wording, the originals a spinner may have replaced.
 
 The data file (built by tools/build_lexicon.py from Moby, MyThes and WordNet) has one
-line per observed form, `observed<TAB>orig=bits;orig=bits;...`. Loading keeps each
+line per observed form, `observed<TAB>orig=bits:fanout;...`. Loading keeps each
 line's tail as a raw string and parses it only on lookup, so start-up stays fast.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-HEADER_PREFIX = "#unspin-thesaurus v1"
+HEADER_PREFIX = "#unspin-thesaurus v2"
 DATA_FILE = "thesaurus.tsv.gz"
 SOURCE_NAMES = {1: "moby", 2: "mythes", 4: "wordnet"}
 
@@ -26,6 +26,8 @@ class Link:
     """Candidate original wording, lower case."""
     sources: int
     """Bitmask of thesauri listing the link: 1=Moby 2=MyThes 4=WordNet."""
+    fanout: int = 1
+    """How many synonyms the thesauri give for `original` (a spinner picks one of them)."""
 
 
 def source_names(bits: int) -> list[str]:
@@ -34,11 +36,12 @@ def source_names(bits: int) -> list[str]:
 
 
 def _parse_tail(tail: str) -> tuple[Link, ...]:
-    """Parse a line's tail, `orig=bits;orig=bits;...`."""
+    """Parse a line's tail, `orig=bits:fanout;orig=bits:fanout;...`."""
     links = []
     for item in tail.split(";"):
-        original, _, bits = item.rpartition("=")
-        links.append(Link(original, int(bits)))
+        original, _, rest = item.rpartition("=")
+        bits, _, fan = rest.partition(":")
+        links.append(Link(original, int(bits), int(fan or 1)))
     return tuple(links)
 
 

@@ -34,7 +34,8 @@ def doc_score(findings: Sequence[Finding], n_words: int) -> float:
     model = _model()
     weights = model["weights"]
     assert isinstance(weights, list)
-    z = float(model["bias"]) + sum(w * x for w, x in zip(weights, features(findings, n_words)))
+    xs = features(findings, n_words)
+    z = float(model["bias"]) + sum(w * x for w, x in zip(weights, xs, strict=True))
     return round(1.0 / (1.0 + math.exp(-z)), 4)
 
 

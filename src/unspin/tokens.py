@@ -24,6 +24,8 @@ class Token:
     offset: int
     norm: str
     sentence_start: bool
+    joined: bool
+    """Only spaces separate it from the previous token, so both may form one phrase."""
 
     @property
     def end(self) -> int:
@@ -54,7 +56,10 @@ def sentences(text: str) -> list[list[Token]]:
                 current = []
             b += 1
         word = m.group()
-        current.append(Token(word, m.start(), word.lower().replace("\u2019", "'"), not current))
+        gap = text[current[-1].end : m.start()] if current else ""
+        joined = bool(current) and gap.isspace() and "\n" not in gap
+        norm = word.lower().replace("\u2019", "'")
+        current.append(Token(word, m.start(), norm, not current, joined))
     if current:
         result.append(current)
     return result
