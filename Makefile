@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
 
 eval: $(STAMP)
-	$(BIN)/python tools/eval.py --data $(SHARED)
+	$(BIN)/python tools/eval.py --data $(SHARED) --n 100
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

@@ -1,0 +1,33 @@
+"""The README is documentation tested against code: what it names must exist."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+import unspin
+from unspin.cli import main
+
+README = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+
+
+def test_config_fields_named_in_readme_exist() -> None:
+    fields = {f.name for f in dataclasses.fields(unspin.Config)}
+    named = set(re.findall(r"Config\.(\w+)", README))
+    assert named and named <= fields, named - fields
+
+
+@pytest.mark.parametrize("command", sorted(set(re.findall(r"`unspin ([a-z]+) ", README))))
+def test_commands_named_in_readme_have_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    first_block = README.split("```")[1]
+    assert "make demo" in first_block and "make test" in first_block
