@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,6 +194,13 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert "usage: unspin" in capsys.readouterr().err
 
 
+
+def assert_offsets(data: dict[str, Any], text: str) -> None:
+    """Every finding's text is the input's code points at its offset and length."""
+    for finding in data["findings"]:
+        offset, length = finding["offset"], finding["length"]
+        assert finding["text"] == text[offset:offset + length]
+
 def test_check_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "doc.txt", NON_ASCII)
     status = cli.main(["check", path, "--format", "json", "--restore"])
@@ -200,9 +208,7 @@ def test_check_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert status == (1 if data["verdict"] == "spun" else 0)
     assert {"score", "verdict", "findings", "restored"} <= data.keys()
     assert data["verdict"] in {"spun", "clean", "uncertain"}
-    for finding in data["findings"]:
-        offset, length = finding["offset"], finding["length"]
-        assert finding["text"] == NON_ASCII[offset:offset + length]
+    assert_offsets(data, NON_ASCII)
 
 
 def test_check_json_offsets_are_code_points(
@@ -214,9 +220,7 @@ def test_check_json_offsets_are_code_points(
     data = json.loads(capsys.readouterr().out)
     assert "restored" not in data
     assert [f["text"] for f in data["findings"]] == ["東京", "table"]
-    for finding in data["findings"]:
-        offset, length = finding["offset"], finding["length"]
-        assert finding["text"] == NON_ASCII[offset:offset + length]
+    assert_offsets(data, NON_ASCII)
 
 
 def test_check_text_summary(

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from unspin.engine import match_case
+
 _STOPWORD_TEXT = """
     a about above after again against all also although am an and any are around as at
     be because been before being below between both but by can cannot could did do does
@@ -111,13 +113,6 @@ def _phrase_ok(words: Sequence[str], initial: bool) -> bool:
     return plain and any(w.lower() not in STOPWORDS for w in words)
 
 
-def _match_case(replacement: str, original: str) -> str:
-    """Title-case `replacement` when `original` starts with a capital."""
-    if original[:1].isupper():
-        return replacement[:1].upper() + replacement[1:]
-    return replacement
-
-
 def _synonyms(forward: Mapping[str, Sequence[str]], key: str) -> list[str]:
     """Usable synonyms of `key`: plain lower-case words, different from the key."""
     return [s for s in forward.get(key, ()) if s != key and _SYNONYM.fullmatch(s)]
@@ -156,7 +151,7 @@ def spin(
             continue
         n, options = choice
         end = tokens[i + n - 1].end()
-        spans.append((start, end, _match_case(rng.choice(options), text[start:end])))
+        spans.append((start, end, match_case(text[start:end], rng.choice(options))))
         i += n
     return _assemble(text, spans)
 
@@ -201,7 +196,7 @@ def substitute_pairs(text: str, pairs: list[tuple[str, str]], rng: random.Random
             if all(m.end() <= a or m.start() >= b for a, b, _ in claimed):
                 claimed.append((m.start(), m.end(), key))
     spans = [
-        (start, end, _match_case(rng.choice(variants[key]), text[start:end]))
+        (start, end, match_case(text[start:end], rng.choice(variants[key])))
         for start, end, key in sorted(claimed)
     ]
     return _assemble(text, spans)
