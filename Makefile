@@ -34,6 +34,7 @@ lexicon: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[build]'
 	$(BIN)/python tools/build_lexicon.py
 	$(BIN)/python tools/build_known.py --pps $(SHARED)/tortured/pps_pairs.dev.csv --data $(SHARED)
+	$(BIN)/python tools/learn_maps.py --data $(SHARED)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,8 +1,8 @@
 """Fit the confidence and document-score models on the DEV split; write data/calibration.json.
 
 1. Finding confidence: logistic regression of "this discovery proposal hits a real
-   spinner edit" on its LM gain, over proposals from dev spun news and dev science
-   abstracts with held-out PPS pairs (the known list is off for those pairs).
+   spinner edit" on `unspin.score.finding_features`, over proposals from dev spun news
+   and dev science abstracts with held-out PPS pairs (the known list is off for those pairs).
 2. Document score: logistic regression of "spun" on `unspin.score.features` over dev
    spun documents (news, held-out-pair and listed-pair abstracts) and clean ones.
 The test split is never read here; `make eval` reports on it.
@@ -21,7 +21,7 @@ import datasets
 from spinner import Spun
 
 import unspin
-from unspin.score import features
+from unspin.score import confidence, features, finding_features
 from unspin.tokens import words
 
 OUT = Path(__file__).resolve().parents[1] / "src/unspin/data/calibration.json"
@@ -66,15 +66,29 @@ def _solve(m: list[list[float]], v: list[float]) -> list[float]:
     return [a[i][n] / a[i][i] if a[i][i] else 0.0 for i in range(n)]
 
 
-def _hits(doc: Spun, report: unspin.Report) -> list[tuple[float, int]]:
-    """(gain, hit?) for every discovery finding of a spun document."""
+def _probe(doc: Spun, report: unspin.Report) -> list[tuple[list[float], int]]:
+    """(confidence features, hit?) for every discovery finding of a document."""
     out = []
     for f in report.findings:
-        if f.evidence.get("source") != "thesaurus":
+        ev = f.evidence
+        if ev.get("source") != "thesaurus":
             continue
         hit = any(f.offset < e.offset + e.length and e.offset < f.end for e in doc.edits)
-        out.append((float(f.evidence["score_log10"]), int(hit)))
+        xs = finding_features(
+            float(ev["score_log10"]),
+            int(ev["original_elsewhere_in_text"]),
+            int(ev["observed_count_in_text"]),
+            len(ev["links"]),
+        )
+        out.append((xs, int(hit)))
     return out
+
+
+def _threshold(scores: list[float], clean_words: int, per_1k: float) -> float:
+    """The lowest confidence that keeps clean flags within `per_1k` per 1,000 words."""
+    allowed = int(per_1k * clean_words / 1000)
+    ranked = sorted(scores, reverse=True)
+    return ranked[allowed] + 1e-4 if allowed < len(ranked) else 0.0
 
 
 def main() -> None:
@@ -85,28 +99,30 @@ def main() -> None:
     args = parser.parse_args()
     listed, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
     base = unspin.Config(known_exclude=frozenset(t.lower() for t, _, _ in heldout))
-    probe = replace(base, min_gain=1.0, min_confidence=0.0)
+    probe = replace(base, min_confidence=0.0)
     spun = datasets.spun_news(args.data, "dev", args.n, args.seed)
     spun += datasets.pps_science(args.data, "dev", heldout, args.n, args.seed)
     # Papers carrying listed phrases too: the known list must weigh in the document score.
     spun += datasets.pps_science(args.data, "dev", listed, args.n // 2, args.seed)
     clean = datasets.clean_docs(args.data, "dev", args.n, args.seed)
 
-    gains: list[list[float]] = []
-    labels: list[int] = []
+    rows: list[tuple[list[float], int]] = []
     for doc in spun:
-        for gain, hit in _hits(doc, unspin.check(doc.text, config=probe)):
-            gains.append([gain])
-            labels.append(hit)
+        rows += _probe(doc, unspin.check(doc.text, config=probe))
+    clean_rows: list[tuple[list[float], int]] = []
     for _, text in clean:
-        for f in unspin.check(text, config=probe).findings:
-            if f.evidence.get("source") == "thesaurus":
-                gains.append([float(f.evidence["score_log10"])])
-                labels.append(0)
-    b, slope = fit_logistic(gains, labels)
+        clean_rows += _probe(Spun(text, []), unspin.check(text, config=probe))
+    rows += clean_rows
+    w = fit_logistic([x for x, _ in rows], [y for _, y in rows])
     model = json.loads(OUT.read_text("utf-8"))
-    model.update(gain_slope=round(slope, 4), gain_mid=round(-b / slope, 4))
+    fitted = {"bias": round(w[0], 4), "weights": [round(v, 4) for v in w[1:]]}
+    model["confidence"] = {"fast": fitted}
     OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")  # confidences depend on it
+    clean_words = sum(len(words(t)) for _, t in clean)
+    conf = [confidence(x) for x, _ in clean_rows]
+    for budget in (0.25, 0.5, 1.0):
+        print(f"min_confidence for {budget} clean flags/1k words: "
+              f"{_threshold(conf, clean_words, budget):.3f}")
 
     xs: list[list[float]] = []
     ys: list[int] = []
@@ -120,7 +136,7 @@ def main() -> None:
     rng.shuffle(order)
     w = fit_logistic([xs[i] for i in order], [ys[i] for i in order], l2=1.0)
     model.update(
-        note=f"fitted by tools/calibrate.py on dev: {len(gains)} proposals, {len(xs)} documents",
+        note=f"fitted by tools/calibrate.py on dev: {len(rows)} proposals, {len(xs)} documents",
         bias=round(w[0], 4),
         weights=[round(x, 4) for x in w[1:]],
     )

@@ -48,6 +48,7 @@ class SetMetrics:
     span_precision: float | None = None
     span_recall: float | None = None
     restoration_rate: float | None = None
+    words_undone: float | None = None
     word_error_spun_pct: float | None = None
     word_error_restored_pct: float | None = None
     doc_auc: float | None = None
@@ -68,12 +69,18 @@ def _restores(finding: Finding, edit: Edit) -> bool:
     )
 
 
-def word_change_pct(reference: str, other: str) -> float:
-    """Percent of `reference` words not matched in `other` (word-level difflib diff)."""
-    ref, hyp = reference.split(), other.split()
+def changed_words(reference: str, other: str) -> set[int]:
+    """Indices of `reference` words not matched in `other` (word-level difflib diff)."""
+    ref, hyp = reference.lower().split(), other.lower().split()
     matcher = difflib.SequenceMatcher(a=ref, b=hyp, autojunk=False)
-    matched = sum(block.size for block in matcher.get_matching_blocks())
-    return 100.0 * (1 - matched / len(ref)) if ref else 0.0
+    kept = {b.a + k for b in matcher.get_matching_blocks() for k in range(b.size)}
+    return set(range(len(ref))) - kept
+
+
+def word_change_pct(reference: str, other: str) -> float:
+    """Percent of `reference` words not matched in `other`."""
+    size = len(reference.split())
+    return 100.0 * len(changed_words(reference, other)) / size if size else 0.0
 
 
 def auc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
@@ -132,7 +139,7 @@ def evaluate_spun(
     texts = [d.text for d in docs]
     reports, seconds = _run(texts, config)
     metrics = _base(texts, reports, seconds)
-    gold = hits = found = restored = 0
+    gold = hits = found = restored = spun_words = undone = 0
     err_spun = err_restored = 0.0
     for doc, report in zip(docs, reports, strict=True):
         lexical = [f for f in report.findings if f.kind == "lexical"]
@@ -142,6 +149,9 @@ def evaluate_spun(
         found += sum(any(_overlaps(f, e) for f in lexical) for e in edits)
         restored += sum(any(_restores(f, e) for f in lexical) for e in edits)
         size = len(doc.original.split())
+        damaged = changed_words(doc.original, doc.text)
+        spun_words += len(damaged)
+        undone += len(damaged - changed_words(doc.original, report.restored or doc.text))
         err_spun += word_change_pct(doc.original, doc.text) * size
         err_restored += word_change_pct(doc.original, report.restored or doc.text) * size
     originals = sum(len(d.original.split()) for d in docs)
@@ -149,6 +159,7 @@ def evaluate_spun(
     metrics.span_precision = _ratio(hits, metrics.findings)
     metrics.span_recall = _ratio(found, gold)
     metrics.restoration_rate = _ratio(restored, gold)
+    metrics.words_undone = _ratio(undone, spun_words)
     metrics.word_error_spun_pct = err_spun / originals if originals else None
     metrics.word_error_restored_pct = err_restored / originals if originals else None
     metrics.doc_auc = auc([r.score for r in reports], clean_scores)
@@ -163,7 +174,8 @@ def _cell(value: float | int | None, spec: str) -> str:
 def markdown(results: dict[str, SetMetrics]) -> str:
     """The results as a Markdown table, one row per set."""
     header = (
-        "| set | docs | words | gold edits | findings | span P | span R | restored "
+        "| set | docs | words | gold edits | findings | span P | span R | restored exactly "
+        "| spun words undone "
         "| word err % spun \u2192 restored | doc AUC | flags / 1k words "
         "| words changed by restore % | words/s |"
     )
@@ -184,6 +196,7 @@ def markdown(results: dict[str, SetMetrics]) -> str:
             _cell(m.span_precision, ".3f"),
             _cell(m.span_recall, ".3f"),
             _cell(m.restoration_rate, ".3f"),
+            _cell(m.words_undone, ".3f"),
             error,
             _cell(m.doc_auc, ".3f"),
             f"{m.flags_per_1k_words:.2f}",

@@ -24,7 +24,7 @@ class Config:
     """Look for tortured phrases no list knows (reverse thesaurus + language model).
     Off: only the known list is used (faster, far lower recall)."""
 
-    min_gain: float = 3.0
+    min_gain: float = 2.0
     """Minimum evidence, in log10 units, before a span is flagged: the LM gain of the
     proposed over the observed wording plus the channel prior. Higher: fewer false
     accusations, more misses."""
@@ -34,17 +34,29 @@ class Config:
     Higher: favours originals with few synonyms, cuts flags caused by frequent words
     ("be", "make") that the LM always prefers."""
 
-    pair_candidates: int = 0
-    """Candidates per word when two adjacent content words are decoded jointly (their
-    product is scored); 0 turns joint decoding off. Measured on dev (README): 12 adds
-    2 points of spun-news recall but 20% more false flags on clean science and costs
-    30% of the speed, so it is off until a stronger LM rescores pairs."""
+    length_penalty: float = 1.0
+    """Extra evidence (log10) required per word an original is shorter than the observed
+    phrase: a shorter sentence is always likelier under an LM ("managing director" <-
+    "director"). Higher: fewer such false restores, misses "get admission to" <- "access"."""
+
+    candidates: int = 4
+    """Candidate originals per span kept for joint decoding (the best by their local
+    score). Higher: slower, rarely more recall."""
+
+    joint_slack: float = 2.0
+    """How far below `min_gain` a candidate's local score (neighbours as written) may
+    fall and still be decoded jointly with its neighbours. Spinners swap both words of
+    a collocation ("counterfeit consciousness"), and neither swap alone looks wrong.
+    Higher: more pairs found, slower, more false pairs."""
+
+    beam: int = 8
+    """Sentence hypotheses kept per word by the decoder. Higher: slower, rarely better."""
 
     max_observed_logprob: float = -2.2
     """A word whose log10 probability in context is above this fits too well to be
     suspected at all. Higher: more words examined (slower, a little more recall)."""
 
-    min_confidence: float = 0.5
+    min_confidence: float = 0.7
     """Findings below this confidence are dropped from the report."""
 
     spun_threshold: float = 0.8

@@ -1,16 +1,23 @@
-"""Discovery of tortured phrases no list knows.
+"""Discovery of tortured phrases no list knows, as noisy-channel decoding.
 
 For every span of one to a few words, the reverse thesaurus proposes the
-wordings a spinner could have started from ("profound" <- "deep"); the language
-model scores the sentence with each. A span is suspected when some candidate is
-far more natural in context than what is written. The gain is a log10
-probability ratio over the span and the two words after it (whose prediction the
-span conditions), so it reads as "N orders of magnitude more likely".
+wordings a spinner could have started from ("profound" <- "deep"). A cheap local
+test keeps the few candidates that fit their context far better than what is
+written; a beam decoder then picks the best wording of the whole sentence under
+the language model, where each change pays a fixed cost (`Config.min_gain`) plus
+the channel prior (a spinner picks one of the original's synonyms). Deciding the
+sentence jointly lets neighbouring changes support each other, as spinners swap
+both words of a collocation ("counterfeit consciousness").
+
+Each run of adjacent changes becomes one `Proposal`, whose `gain` is the log10
+probability ratio of the decoded sentence over the same sentence with that run
+put back as written, measured over the run and the two words after it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from unspin.config import Config
@@ -32,16 +39,33 @@ STOPWORDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class Proposal:
-    """A suspected span tokens[start:stop] of one sentence and its best original.
+class Option:
+    """A candidate original `link` for the observed tokens[start:stop] of a sentence."""
 
-    `gain` is the LM log10 ratio (proposed over observed); `score` adds the channel
-    prior, log10 of the chance that a spinner turns the original into what is written.
+    start: int
+    stop: int
+    link: Link
+    prior: float
+    """Channel prior in log10: -Config.channel_weight * log10(the original's fan-out),
+    less `Config.length_penalty` per word the original is shorter than what is written."""
+
+    @property
+    def words(self) -> list[str]:
+        """The original as LM words."""
+        return self.link.original.split()
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A run of adjacent changes tokens[start:stop] and the evidence for it.
+
+    `gain` is the LM log10 ratio (decoded over as written); `score` adds the
+    channel priors of its parts.
     """
 
     start: int
     stop: int
-    links: tuple[Link, ...]
+    parts: tuple[Option, ...]
     gain: float
     score: float
     observed_logprob: float
@@ -50,7 +74,7 @@ class Proposal:
     @property
     def original(self) -> str:
         """The proposed original wording of the whole span."""
-        return " ".join(link.original for link in self.links)
+        return " ".join(part.link.original for part in self.parts)
 
 
 def _eligible(tokens: list[Token], lm: NGramLM) -> list[bool]:
@@ -61,9 +85,14 @@ def _eligible(tokens: list[Token], lm: NGramLM) -> list[bool]:
     ]
 
 
-def _prior(links: tuple[Link, ...], weight: float) -> float:
-    """log10 chance (times `weight`) that a spinner picked these synonyms: 1/fan-out each."""
-    return -weight * sum(math.log10(max(link.fanout, 1)) for link in links)
+def _function_only(wording: str) -> bool:
+    """Whether a wording has no content word: spinners leave function words alone."""
+    return all(w in STOPWORDS for w in wording.split())
+
+
+def _prior(link: Link, weight: float) -> float:
+    """log10 chance (times `weight`) that a spinner picked this synonym: 1/fan-out."""
+    return -weight * math.log10(max(link.fanout, 1))
 
 
 class _Sentence:
@@ -75,69 +104,130 @@ class _Sentence:
         seq = self.seq
         self.lp = [0.0] + [lm.logprob(seq[k], seq[max(0, k - 2) : k]) for k in range(1, len(seq))]
 
-    def best(
-        self, i: int, j: int, options: list[tuple[Link, ...]], config: Config
-    ) -> Proposal | None:
-        """The highest-scoring replacement of tokens[i:j] among `options`, if any clears."""
-        seq, lp = self.seq, self.lp
-        stop_obs = min(j + 3, len(seq))  # the span and the two words it conditions
-        observed = sum(lp[i + 1 : stop_obs])
-        best: Proposal | None = None
-        for links in options:
-            cand = " ".join(link.original for link in links).split()
-            new = seq[: i + 1] + cand + seq[j + 1 :]
-            proposed = self.lm.score(new, i + 1, min(i + 1 + len(cand) + 2, len(new)))
-            gain = proposed - observed
-            score = gain + _prior(links, config.channel_weight)
-            if best is None or score > best.score:
-                best = Proposal(i, j, links, gain, score, observed, proposed)
-        return best if best is not None and best.score >= config.min_gain else None
-
     def suspicious(self, i: int, j: int, config: Config) -> bool:
         """Whether tokens[i:j] or the two words after fit their context poorly."""
         return min(self.lp[i + 1 : min(j + 3, len(self.lp))]) <= config.max_observed_logprob
 
+    def local_score(self, option: Option) -> float:
+        """Gain plus prior of one option with everything else as written."""
+        seq, i, j = self.seq, option.start, option.stop
+        cand = option.words
+        stop_obs = min(j + 3, len(seq))
+        new = seq[: i + 1] + cand + seq[j + 1 : stop_obs]
+        proposed = self.lm.score(new, i + 1, len(new))
+        return proposed - sum(self.lp[i + 1 : stop_obs]) + option.prior
 
-def propose(
-    tokens: list[Token], lm: NGramLM, thesaurus: ReverseThesaurus, config: Config
-) -> list[Proposal]:
-    """Non-overlapping proposals for one sentence, best score first.
+    def window_gain(self, words: list[str], reverted: list[str], a: int, b: int) -> tuple[
+        float, float, float
+    ]:
+        """(gain, proposed, observed) of `words` over `reverted`, which differ in [a, b)."""
+        proposed = self.lm.score(words, a, min(b + 2, len(words)))
+        stop = min(b + len(reverted) - len(words) + 2, len(reverted))
+        observed = self.lm.score(reverted, a, stop)
+        return proposed - observed, proposed, observed
 
-    Spans are single words or phrases the thesaurus knows ("known as" <- "called"),
-    and pairs of adjacent content words decoded jointly, because spinners often
-    swap both words of a collocation ("counterfeit consciousness").
-    """
-    sent = _Sentence(tokens, lm)
-    ok = _eligible(tokens, lm)
+
+def _options(
+    tokens: list[Token], sent: _Sentence, thesaurus: ReverseThesaurus, config: Config
+) -> list[list[Option]]:
+    """Per start token, the few candidate originals worth decoding, best first."""
+    ok = _eligible(tokens, sent.lm)
     norms = [t.norm for t in tokens]
-    found: list[Proposal] = []
+    floor = config.min_gain - config.joint_slack
+    out: list[list[Option]] = [[] for _ in tokens]
     for i in range(len(tokens)):
+        scored: list[tuple[float, Option]] = []
         for j in range(i + 1, min(len(tokens), i + thesaurus.max_phrase_words) + 1):
             if not ok[j - 1] or (j - 1 > i and not tokens[j - 1].joined):
                 break
             words = norms[i:j]
             if all(w in STOPWORDS for w in words) or not sent.suspicious(i, j, config):
                 continue
-            links = thesaurus.originals(" ".join(words))
-            if links and (p := sent.best(i, j, [(link,) for link in links], config)):
-                found.append(p)
-        if (
-            i + 1 < len(tokens)
-            and ok[i]
-            and ok[i + 1]
-            and tokens[i + 1].joined
-            and norms[i] not in STOPWORDS
-            and norms[i + 1] not in STOPWORDS
-            and max(sent.lp[i + 1], sent.lp[i + 2]) <= config.max_observed_logprob
-        ):
-            first = thesaurus.originals(norms[i])[: config.pair_candidates]
-            second = thesaurus.originals(norms[i + 1])[: config.pair_candidates]
-            pairs = [(a, b) for a in first for b in second]
-            if pairs and (p := sent.best(i, i + 2, pairs, config)):
-                found.append(p)
-    found.sort(key=lambda p: -p.score)
-    chosen: list[Proposal] = []
-    for p in found:
-        if all(p.stop <= q.start or p.start >= q.stop for q in chosen):
-            chosen.append(p)
-    return chosen
+            for link in thesaurus.originals(" ".join(words)):
+                if _function_only(link.original):
+                    continue
+                shorter = max(0, j - i - link.original.count(" ") - 1)
+                prior = _prior(link, config.channel_weight) - config.length_penalty * shorter
+                option = Option(i, j, link, prior)
+                if (s := sent.local_score(option)) >= floor:
+                    scored.append((s, option))
+        scored.sort(key=lambda pair: -pair[0])
+        out[i] = [option for _, option in scored[: config.candidates]]
+    return out
+
+
+def _decode(sent: _Sentence, options: list[list[Option]], config: Config) -> list[Option]:
+    """The changes of the best sentence wording: trigram Viterbi with a beam.
+
+    States are the last two words; each change costs `min_gain` minus its prior.
+    """
+    lm = sent.lm
+    n = len(options)
+    # agenda[k]: state (last two words) -> (score, chosen options), before token k
+    agenda: list[dict[tuple[str, ...], tuple[float, tuple[Option, ...]]]] = [
+        {} for _ in range(n + 1)
+    ]
+    agenda[0][("<s>",)] = (0.0, ())
+
+    def push(k: int, state: tuple[str, ...], score: float, chosen: tuple[Option, ...]) -> None:
+        old = agenda[k].get(state)
+        if old is None or score > old[0]:
+            agenda[k][state] = (score, chosen)
+
+    for k in range(n):
+        items = sorted(agenda[k].items(), key=lambda kv: -kv[1][0])[: config.beam]
+        word = sent.seq[k + 1]
+        for state, (score, chosen) in items:
+            push(k + 1, (state[-1], word), score + lm.logprob(word, state), chosen)
+            for option in options[k]:
+                s, h = score + option.prior - config.min_gain, state
+                for w in option.words:
+                    s += lm.logprob(w, h)
+                    h = (h[-1], w)
+                push(option.stop, h, s, (*chosen, option))
+    final = max(agenda[n].items(), key=lambda kv: kv[1][0] + lm.logprob("</s>", kv[0]))
+    return list(final[1][1])
+
+
+def _runs(tokens: list[Token], chosen: list[Option]) -> Iterator[list[Option]]:
+    """Group decoded changes into runs of adjacent, space-joined options."""
+    run: list[Option] = []
+    for option in chosen:
+        if run and (option.start != run[-1].stop or not tokens[option.start].joined):
+            yield run
+            run = []
+        run.append(option)
+    if run:
+        yield run
+
+
+def propose(
+    tokens: list[Token], lm: NGramLM, thesaurus: ReverseThesaurus, config: Config
+) -> list[Proposal]:
+    """The proposals of one sentence, in text order."""
+    sent = _Sentence(tokens, lm)
+    options = _options(tokens, sent, thesaurus, config)
+    if not any(options):
+        return []
+    chosen = _decode(sent, options, config)
+    decoded = list(sent.seq)
+    shift = 0  # decoded index of a token = token index + 1 + shift
+    positions: list[tuple[int, int]] = []  # decoded [a, b) of each chosen option
+    for option in chosen:
+        a = option.start + 1 + shift
+        b = a + len(option.words)
+        decoded[a : a + option.stop - option.start] = option.words
+        shift += len(option.words) - (option.stop - option.start)
+        positions.append((a, b))
+    out: list[Proposal] = []
+    index = 0
+    for run in _runs(tokens, chosen):
+        a, b = positions[index][0], positions[index + len(run) - 1][1]
+        index += len(run)
+        reverted = decoded[:a] + sent.seq[run[0].start + 1 : run[-1].stop + 1] + decoded[b:]
+        gain, proposed, observed = sent.window_gain(decoded, reverted, a, b)
+        prior = sum(option.prior for option in run)
+        out.append(
+            Proposal(run[0].start, run[-1].stop, tuple(run), gain, gain + prior, observed, proposed)
+        )
+    return out

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from unspin.config import Config
-from unspin.discover import Proposal, propose
+from unspin.discover import STOPWORDS, Proposal, propose
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import default_thesaurus, source_names
 from unspin.lm import default_lm
 from unspin.records import Finding, Replacement, Report
-from unspin.score import confidence, doc_score
+from unspin.score import confidence, doc_score, finding_features
 from unspin.tokens import Token, sentences
 
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
@@ -73,27 +74,33 @@ def _known_finding(text: str, tokens: Sequence[Token], m: KnownMatch) -> Finding
                    (Replacement(value, conf),), evidence)
 
 
-def _discovered_finding(text: str, tokens: Sequence[Token], p: Proposal) -> Finding:
+def _discovered_finding(
+    text: str, tokens: Sequence[Token], p: Proposal, counts: Counter[str]
+) -> Finding:
     start, end = tokens[p.start].offset, tokens[p.stop - 1].end
     observed = text[start:end]
-    conf = confidence(p.score)
     observed_words = [t.norm for t in tokens[p.start : p.stop]]
+    echo = sum(counts[w] for w in set(p.original.split()) - set(observed_words) - STOPWORDS)
+    repeats = min(counts[w] for w in observed_words)
+    conf = confidence(finding_features(p.score, echo, repeats, len(p.parts)))
     evidence = {
         "source": "thesaurus",
         "links": [
             {
-                "original": link.original,
-                "observed": " ".join(observed_words) if len(p.links) == 1 else observed_words[k],
-                "thesauri": source_names(link.sources),
-                "synonyms_of_original": link.fanout,
+                "original": part.link.original,
+                "observed": " ".join(t.norm for t in tokens[part.start : part.stop]),
+                "thesauri": source_names(part.link.sources),
+                "synonyms_of_original": part.link.fanout,
             }
-            for k, link in enumerate(p.links)
+            for part in p.parts
         ],
         "observed_logprob": round(p.observed_logprob, 3),
         "proposed_logprob": round(p.proposed_logprob, 3),
         "gain_log10": round(p.gain, 3),
         "score_log10": round(p.score, 3),
         "lm": "CMU en-us 3-gram (pocketsphinx)",
+        "original_elsewhere_in_text": echo,
+        "observed_count_in_text": repeats,
     }
     start, value = _with_article(
         text, tokens, p.start, start, end, match_case(observed, p.original)
@@ -112,9 +119,10 @@ def analyze(text: str, config: Config) -> Report:
     if config.discovery:
         lm, thesaurus = default_lm(), default_thesaurus()
         taken = [(f.offset, f.end) for f in findings]
+        counts = Counter(t.norm for sent in sents for t in sent)
         for sent in sents:
             for p in propose(sent, lm, thesaurus, config):
-                f = _discovered_finding(text, sent, p)
+                f = _discovered_finding(text, sent, p, counts)
                 if f.confidence >= config.min_confidence and all(
                     f.end <= a or f.offset >= b for a, b in taken
                 ):

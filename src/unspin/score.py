@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from unspin.records import Finding
 
@@ -25,7 +26,7 @@ def features(findings: Sequence[Finding], n_words: int) -> list[float]:
 
 
 @cache
-def _model() -> dict[str, list[float] | float]:
+def _model() -> dict[str, Any]:
     return json.loads(files("unspin").joinpath("data/calibration.json").read_text("utf-8"))
 
 
@@ -39,9 +40,22 @@ def doc_score(findings: Sequence[Finding], n_words: int) -> float:
     return round(1.0 / (1.0 + math.exp(-z)), 4)
 
 
-def confidence(gain: float) -> float:
-    """Calibrated probability that a discovery proposal with this LM gain is a real edit."""
-    model = _model()
-    slope, mid = model["gain_slope"], model["gain_mid"]
-    assert isinstance(slope, float) and isinstance(mid, float)
-    return round(1.0 / (1.0 + math.exp(-slope * (gain - mid))), 4)
+def finding_features(score: float, echo: int, repeats: int, parts: int) -> list[float]:
+    """Features of a discovery proposal for its confidence model.
+
+    `score` is its log10 evidence (LM gain plus channel prior); `echo` counts the
+    proposed original's words found elsewhere in the text (spinners leave some
+    occurrences alone); `repeats` is how often the observed wording occurs (a word
+    the author keeps using is the topic, not a synonym); `parts` is the number of
+    adjacent changes decoded together.
+    """
+    return [score, float(echo > 0), math.log(max(repeats, 1)), float(parts)]
+
+
+def confidence(xs: Sequence[float], scorer: str = "fast") -> float:
+    """Calibrated probability that a discovery proposal is a real spinner edit."""
+    model = _model()["confidence"]
+    assert isinstance(model, dict)
+    params = model[scorer]
+    z = params["bias"] + sum(w * x for w, x in zip(params["weights"], xs, strict=True))
+    return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
