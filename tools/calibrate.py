@@ -75,7 +75,8 @@ def _probe(doc: Spun, report: unspin.Report) -> list[tuple[list[float], int]]:
             continue
         hit = any(f.offset < e.offset + e.length and e.offset < f.end for e in doc.edits)
         xs = finding_features(
-            float(ev["score_log10"]),
+            float(ev["gain_log10"]),
+            float(ev["score_log10"]) - float(ev["gain_log10"]),
             int(ev["original_elsewhere_in_text"]),
             int(ev["observed_count_in_text"]),
             len(ev["links"]),
@@ -96,9 +97,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--n", type=int, default=150, help="documents per set")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--neural", action="store_true",
+                        help="fit the neural path's confidence model only (needs unspin[neural])")
     args = parser.parse_args()
+    scorer = "neural" if args.neural else "fast"
     listed, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
-    base = unspin.Config(known_exclude=frozenset(t.lower() for t, _, _ in heldout))
+    held = frozenset(t.lower() for t, _, _ in heldout)
+    base = unspin.Config(known_exclude=held, neural=args.neural)
     probe = replace(base, min_confidence=0.0)
     spun = datasets.spun_news(args.data, "dev", args.n, args.seed)
     spun += datasets.pps_science(args.data, "dev", heldout, args.n, args.seed)
@@ -116,13 +121,16 @@ def main() -> None:
     w = fit_logistic([x for x, _ in rows], [y for _, y in rows])
     model = json.loads(OUT.read_text("utf-8"))
     fitted = {"bias": round(w[0], 4), "weights": [round(v, 4) for v in w[1:]]}
-    model["confidence"] = {"fast": fitted}
+    model.setdefault("confidence", {})[scorer] = fitted
     OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")  # confidences depend on it
     clean_words = sum(len(words(t)) for _, t in clean)
-    conf = [confidence(x) for x, _ in clean_rows]
+    conf = [confidence(x, scorer) for x, _ in clean_rows]
     for budget in (0.25, 0.5, 1.0):
         print(f"min_confidence for {budget} clean flags/1k words: "
               f"{_threshold(conf, clean_words, budget):.3f}")
+    if args.neural:  # the document score is fitted on the default (fast) path
+        print(json.dumps(model, indent=2))
+        return
 
     xs: list[list[float]] = []
     ys: list[int] = []

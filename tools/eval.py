@@ -207,6 +207,13 @@ def markdown(results: dict[str, SetMetrics]) -> str:
     return "\n".join(lines)
 
 
+def _parse(default: object, value: str) -> object:
+    """A --set value as the type of the field's default ("true"/"1" for booleans)."""
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    return type(default)(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the test sets, run `unspin.check` on each, print (and save) the metrics."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -230,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     held = frozenset(tortured.lower() for tortured, _, _ in heldout)
     base = Config(known_exclude=held)
     pairs = (item.partition("=") for item in args.set)
-    config = replace(base, **{k: type(getattr(base, k))(v) for k, _, v in pairs})
+    config = replace(base, **{k: _parse(getattr(base, k), v) for k, _, v in pairs})
     print("evaluating ...", file=sys.stderr)
     clean_news, news_scores = evaluate_clean(
         [d for d in clean if domain_of(d[0]) == "news"], config

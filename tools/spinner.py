@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from unspin.engine import match_case
+from unspin.tokens import match_case
 
 _STOPWORD_TEXT = """
     a about above after again against all also although am an and any are around as at

@@ -39,11 +39,15 @@ class Config:
     phrase: a shorter sentence is always likelier under an LM ("managing director" <-
     "director"). Higher: fewer such false restores, misses "get admission to" <- "access"."""
 
+    links: int = 60
+    """Thesaurus originals tried per observed span, in the lexicon's order (most
+    thesauri, then most frequent first). Fewer: faster, misses rare originals."""
+
     candidates: int = 4
     """Candidate originals per span kept for joint decoding (the best by their local
     score). Higher: slower, rarely more recall."""
 
-    joint_slack: float = 2.0
+    joint_slack: float = 4.0
     """How far below `min_gain` a candidate's local score (neighbours as written) may
     fall and still be decoded jointly with its neighbours. Spinners swap both words of
     a collocation ("counterfeit consciousness"), and neither swap alone looks wrong.
@@ -51,6 +55,23 @@ class Config:
 
     beam: int = 8
     """Sentence hypotheses kept per word by the decoder. Higher: slower, rarely better."""
+
+    neural: bool = False
+    """Rescore the fast path's candidates with a neural causal LM (SmolLM2-135M on CPU,
+    `pip install 'unspin[neural]'`). Sees the whole sentence, so it judges domain terms
+    and picks the right original far better than the 3-gram LM, at a cost in speed
+    (README: "Fast and neural paths")."""
+
+    neural_raise: float = 0.0
+    """With `neural`, the change cost of the fast decoder (instead of `min_gain`): lower
+    raises more candidates for the neural LM to judge (more recall, slower)."""
+
+    neural_candidates: int = 3
+    """With `neural`, candidate originals per raised span that the neural LM scores."""
+
+    neural_context: int = 6
+    """With `neural`, words after a span that the neural LM reads when judging it. More:
+    slower, the change's effect on later words counted a little more fully."""
 
     max_observed_logprob: float = -2.2
     """A word whose log10 probability in context is above this fits too well to be

@@ -70,6 +70,12 @@ class Proposal:
     score: float
     observed_logprob: float
     proposed_logprob: float
+    alternatives: tuple[Option, ...] = ()
+    """Other candidate originals of a one-part run, best local score first."""
+    scorer: str = "fast"
+    """Which LM gave `gain`: "fast" (3-gram) or "neural" (see unspin.rescore)."""
+    fast_gain: float | None = None
+    """The 3-gram gain, kept as evidence when the neural LM rescored the run."""
 
     @property
     def original(self) -> str:
@@ -83,6 +89,21 @@ def _eligible(tokens: list[Token], lm: NGramLM) -> list[bool]:
         t.text.isalpha() and (not t.is_capitalized or t.sentence_start) and lm.known(t.norm)
         for t in tokens
     ]
+
+
+def _title_phrase(tokens: list[Token], lm: NGramLM) -> bool:
+    """A mid-sentence "Financial institution": Title-case word, then lower-case ones.
+
+    Names capitalise every word ("World Bank"); a spinner that swaps a capitalised
+    word for a phrase keeps only the first capital, so this pattern is judged.
+    """
+    first, rest = tokens[0], tokens[1:]
+    return (
+        first.text.isalpha()
+        and first.text[1:].islower()
+        and lm.known(first.norm)
+        and all(t.text.isalpha() and t.text.islower() for t in rest)
+    )
 
 
 def _function_only(wording: str) -> bool:
@@ -111,10 +132,10 @@ class _Sentence:
     def local_score(self, option: Option) -> float:
         """Gain plus prior of one option with everything else as written."""
         seq, i, j = self.seq, option.start, option.stop
-        cand = option.words
         stop_obs = min(j + 3, len(seq))
-        new = seq[: i + 1] + cand + seq[j + 1 : stop_obs]
-        proposed = self.lm.score(new, i + 1, len(new))
+        lo = max(0, i - 1)  # two words of history before the span
+        window = seq[lo : i + 1] + option.words + seq[j + 1 : stop_obs]
+        proposed = self.lm.score(window, i + 1 - lo, len(window))
         return proposed - sum(self.lp[i + 1 : stop_obs]) + option.prior
 
     def window_gain(self, words: list[str], reverted: list[str], a: int, b: int) -> tuple[
@@ -128,22 +149,28 @@ class _Sentence:
 
 
 def _options(
-    tokens: list[Token], sent: _Sentence, thesaurus: ReverseThesaurus, config: Config
+    tokens: list[Token],
+    sent: _Sentence,
+    thesaurus: ReverseThesaurus,
+    config: Config,
+    cost: float,
 ) -> list[list[Option]]:
     """Per start token, the few candidate originals worth decoding, best first."""
     ok = _eligible(tokens, sent.lm)
     norms = [t.norm for t in tokens]
-    floor = config.min_gain - config.joint_slack
+    floor = cost - config.joint_slack
     out: list[list[Option]] = [[] for _ in tokens]
     for i in range(len(tokens)):
         scored: list[tuple[float, Option]] = []
         for j in range(i + 1, min(len(tokens), i + thesaurus.max_phrase_words) + 1):
-            if not ok[j - 1] or (j - 1 > i and not tokens[j - 1].joined):
+            if (not ok[j - 1] and j - 1 > i) or (j - 1 > i and not tokens[j - 1].joined):
                 break
+            if not ok[i] and not (j - i > 1 and _title_phrase(tokens[i:j], sent.lm)):
+                continue
             words = norms[i:j]
             if all(w in STOPWORDS for w in words) or not sent.suspicious(i, j, config):
                 continue
-            for link in thesaurus.originals(" ".join(words)):
+            for link in thesaurus.originals(" ".join(words))[: config.links]:
                 if _function_only(link.original):
                     continue
                 shorter = max(0, j - i - link.original.count(" ") - 1)
@@ -156,10 +183,10 @@ def _options(
     return out
 
 
-def _decode(sent: _Sentence, options: list[list[Option]], config: Config) -> list[Option]:
+def _decode(sent: _Sentence, options: list[list[Option]], beam: int, cost: float) -> list[Option]:
     """The changes of the best sentence wording: trigram Viterbi with a beam.
 
-    States are the last two words; each change costs `min_gain` minus its prior.
+    States are the last two words; each change costs `cost` minus its prior.
     """
     lm = sent.lm
     n = len(options)
@@ -175,12 +202,12 @@ def _decode(sent: _Sentence, options: list[list[Option]], config: Config) -> lis
             agenda[k][state] = (score, chosen)
 
     for k in range(n):
-        items = sorted(agenda[k].items(), key=lambda kv: -kv[1][0])[: config.beam]
+        items = sorted(agenda[k].items(), key=lambda kv: -kv[1][0])[:beam]
         word = sent.seq[k + 1]
         for state, (score, chosen) in items:
             push(k + 1, (state[-1], word), score + lm.logprob(word, state), chosen)
             for option in options[k]:
-                s, h = score + option.prior - config.min_gain, state
+                s, h = score + option.prior - cost, state
                 for w in option.words:
                     s += lm.logprob(w, h)
                     h = (h[-1], w)
@@ -202,14 +229,23 @@ def _runs(tokens: list[Token], chosen: list[Option]) -> Iterator[list[Option]]:
 
 
 def propose(
-    tokens: list[Token], lm: NGramLM, thesaurus: ReverseThesaurus, config: Config
+    tokens: list[Token],
+    lm: NGramLM,
+    thesaurus: ReverseThesaurus,
+    config: Config,
+    change_cost: float | None = None,
 ) -> list[Proposal]:
-    """The proposals of one sentence, in text order."""
+    """The proposals of one sentence, in text order.
+
+    `change_cost` (default `config.min_gain`) is what each change pays in the decoder;
+    the neural path lowers it to raise more candidates for rescoring.
+    """
     sent = _Sentence(tokens, lm)
-    options = _options(tokens, sent, thesaurus, config)
+    cost = config.min_gain if change_cost is None else change_cost
+    options = _options(tokens, sent, thesaurus, config, cost)
     if not any(options):
         return []
-    chosen = _decode(sent, options, config)
+    chosen = _decode(sent, options, config.beam, cost)
     decoded = list(sent.seq)
     shift = 0  # decoded index of a token = token index + 1 + shift
     positions: list[tuple[int, int]] = []  # decoded [a, b) of each chosen option
@@ -227,7 +263,11 @@ def propose(
         reverted = decoded[:a] + sent.seq[run[0].start + 1 : run[-1].stop + 1] + decoded[b:]
         gain, proposed, observed = sent.window_gain(decoded, reverted, a, b)
         prior = sum(option.prior for option in run)
+        alternatives = tuple(
+            o for o in options[run[0].start] if o.stop == run[0].stop and o is not run[0]
+        ) if len(run) == 1 else ()
         out.append(
-            Proposal(run[0].start, run[-1].stop, tuple(run), gain, gain + prior, observed, proposed)
+            Proposal(run[0].start, run[-1].stop, tuple(run), gain, gain + prior, observed,
+                     proposed, alternatives)
         )
     return out

@@ -12,9 +12,12 @@ from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import default_thesaurus, source_names
 from unspin.lm import default_lm
 from unspin.records import Finding, Replacement, Report
+from unspin.rescore import SentenceScorer, rescore
 from unspin.score import confidence, doc_score, finding_features
-from unspin.tokens import Token, sentences
+from unspin.tokens import Token, match_case, sentences
 
+FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
+INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
 
 
@@ -24,15 +27,6 @@ def validate_text(text: str, config: Config) -> None:
         raise InputError("input is empty")
     if len(text) > config.max_chars:
         raise InputError(f"input has {len(text):,} characters; the limit is {config.max_chars:,}")
-
-
-def match_case(observed: str, replacement: str) -> str:
-    """Give `replacement` the case pattern of `observed` (Title, UPPER or lower)."""
-    if len(observed) > 1 and observed.isupper():
-        return replacement.upper()
-    if observed[:1].isupper():
-        return replacement[:1].upper() + replacement[1:]
-    return replacement
 
 
 def _with_article(
@@ -51,6 +45,18 @@ def _with_article(
         return start, replacement
     widened = match_case(article.text, wanted) + text[article.end : start] + replacement
     return article.offset, widened
+
+
+def _neural_lm() -> SentenceScorer:
+    """The neural scorer, or an InputError naming the extra to install."""
+    try:
+        from unspin.neural import default_neural_lm
+    except ImportError as error:  # numpy or llama_cpp missing
+        raise InputError(INSTALL_HINT) from error
+    try:
+        return default_neural_lm()
+    except ImportError as error:
+        raise InputError(str(error)) from error
 
 
 def _known_list(config: Config) -> KnownList:
@@ -75,14 +81,15 @@ def _known_finding(text: str, tokens: Sequence[Token], m: KnownMatch) -> Finding
 
 
 def _discovered_finding(
-    text: str, tokens: Sequence[Token], p: Proposal, counts: Counter[str]
+    text: str, tokens: Sequence[Token], p: Proposal, counts: Counter[str], neural_name: str = ""
 ) -> Finding:
     start, end = tokens[p.start].offset, tokens[p.stop - 1].end
     observed = text[start:end]
     observed_words = [t.norm for t in tokens[p.start : p.stop]]
     echo = sum(counts[w] for w in set(p.original.split()) - set(observed_words) - STOPWORDS)
     repeats = min(counts[w] for w in observed_words)
-    conf = confidence(finding_features(p.score, echo, repeats, len(p.parts)))
+    features = finding_features(p.gain, p.score - p.gain, echo, repeats, len(p.parts))
+    conf = confidence(features, p.scorer)
     evidence = {
         "source": "thesaurus",
         "links": [
@@ -98,10 +105,12 @@ def _discovered_finding(
         "proposed_logprob": round(p.proposed_logprob, 3),
         "gain_log10": round(p.gain, 3),
         "score_log10": round(p.score, 3),
-        "lm": "CMU en-us 3-gram (pocketsphinx)",
+        "lm": FAST_LM_NAME if p.fast_gain is None else neural_name,
         "original_elsewhere_in_text": echo,
         "observed_count_in_text": repeats,
     }
+    if p.fast_gain is not None:
+        evidence["fast_gain_log10"] = round(p.fast_gain, 3)
     start, value = _with_article(
         text, tokens, p.start, start, end, match_case(observed, p.original)
     )
@@ -120,9 +129,17 @@ def analyze(text: str, config: Config) -> Report:
         lm, thesaurus = default_lm(), default_thesaurus()
         taken = [(f.offset, f.end) for f in findings]
         counts = Counter(t.norm for sent in sents for t in sent)
+        neural = _neural_lm() if config.neural else None
         for sent in sents:
-            for p in propose(sent, lm, thesaurus, config):
-                f = _discovered_finding(text, sent, p, counts)
+            if neural is None:
+                proposals = propose(sent, lm, thesaurus, config)
+            else:
+                raised = propose(sent, lm, thesaurus, config, config.neural_raise)
+                proposals = rescore(
+                    text, sent, raised, neural, config.neural_candidates, config.neural_context
+                )
+            for p in proposals:
+                f = _discovered_finding(text, sent, p, counts, neural.name if neural else "")
                 if f.confidence >= config.min_confidence and all(
                     f.end <= a or f.offset >= b for a, b in taken
                 ):

@@ -37,10 +37,20 @@ class NGramLM:
         return -7.0 if raw == _OOV else raw * _LOG10_BASE
 
     def score(self, words: Sequence[str], start: int, stop: int) -> float:
-        """Sum of log10 P(words[k] | history) for k in [start, stop)."""
+        """Sum of log10 P(words[k] | history) for k in [start, stop).
+
+        The hot loop of discovery: it calls the model directly instead of `logprob`.
+        """
+        prob = self._prob
         total = 0.0
         for k in range(start, stop):
-            total += self.logprob(words[k], words[max(0, k - 2) : k])
+            if k >= 2:
+                raw = prob([words[k], words[k - 1], words[k - 2]])
+            elif k == 1:
+                raw = prob([words[1], words[0]])
+            else:
+                raw = prob([words[0]])
+            total += -7.0 if raw == _OOV else raw * _LOG10_BASE
         return total
 
 

@@ -40,22 +40,24 @@ def doc_score(findings: Sequence[Finding], n_words: int) -> float:
     return round(1.0 / (1.0 + math.exp(-z)), 4)
 
 
-def finding_features(score: float, echo: int, repeats: int, parts: int) -> list[float]:
+def finding_features(gain: float, prior: float, echo: int, repeats: int, parts: int) -> list[float]:
     """Features of a discovery proposal for its confidence model.
 
-    `score` is its log10 evidence (LM gain plus channel prior); `echo` counts the
-    proposed original's words found elsewhere in the text (spinners leave some
-    occurrences alone); `repeats` is how often the observed wording occurs (a word
-    the author keeps using is the topic, not a synonym); `parts` is the number of
-    adjacent changes decoded together.
+    `gain` is the LM log10 ratio of the proposed over the observed wording and
+    `prior` the channel prior (log10 chance a spinner picked these synonyms); they
+    are weighed separately because the two LMs' gains are on different scales.
+    `echo` counts the proposed original's words found elsewhere in the text
+    (spinners leave some occurrences alone); `repeats` is how often the observed
+    wording occurs (a word the author keeps using is the topic, not a synonym);
+    `parts` is the number of adjacent changes decoded together.
     """
-    return [score, float(echo > 0), math.log(max(repeats, 1)), float(parts)]
+    return [gain, prior, float(echo > 0), math.log(max(repeats, 1)), float(parts)]
 
 
 def confidence(xs: Sequence[float], scorer: str = "fast") -> float:
     """Calibrated probability that a discovery proposal is a real spinner edit."""
     model = _model()["confidence"]
     assert isinstance(model, dict)
-    params = model[scorer]
+    params = model.get(scorer, model["fast"])
     z = params["bias"] + sum(w * x for w, x in zip(params["weights"], xs, strict=True))
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)

@@ -68,3 +68,12 @@ def sentences(text: str) -> list[list[Token]]:
 def words(text: str) -> list[str]:
     """Lower-case word forms of `text`, for matching phrases against phrases."""
     return [m.group().lower().replace("\u2019", "'") for m in _WORD.finditer(text)]
+
+
+def match_case(observed: str, replacement: str) -> str:
+    """Give `replacement` the case pattern of `observed` (Title, UPPER or lower)."""
+    if len(observed) > 1 and observed.isupper():
+        return replacement.upper()
+    if observed[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement

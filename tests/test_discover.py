@@ -1,0 +1,113 @@
+"""Discovery: the sentence decoder, candidate rules, evidence and the neural rescoring hook."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import unspin
+from unspin import Config, InputError
+from unspin.discover import propose
+from unspin.engine import analyze
+from unspin.lexicon import ReverseThesaurus
+from unspin.lm import default_lm
+from unspin.rescore import rescore
+from unspin.tokens import sentences
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "spun_news.txt"
+FIXTURE = (
+    "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet\n"
+    "counterfeit\tartificial=2:4\n"
+    "consciousness\tintelligence=2:4\n"
+    "financial institution\tbank=4:2\n"
+    "remains\tis=1:2\n"
+)
+
+
+@pytest.fixture()
+def tiny(tmp_path: Path) -> ReverseThesaurus:
+    path = tmp_path / "tiny.tsv.gz"
+    path.write_bytes(gzip.compress(FIXTURE.encode()))
+    return ReverseThesaurus.load(path, learned=False)
+
+
+def originals(text: str, th: ReverseThesaurus, config: Config) -> list[str]:
+    """The proposed originals of a one-sentence text."""
+    return [p.original for p in propose(sentences(text)[0], default_lm(), th, config)]
+
+
+def test_adjacent_swaps_are_decoded_as_one_run(tiny: ReverseThesaurus) -> None:
+    text = "Advances in counterfeit consciousness are changing the world."
+    assert originals(text, tiny, Config()) == ["artificial intelligence"]
+
+
+def test_function_word_originals_are_never_proposed(tiny: ReverseThesaurus) -> None:
+    # "is" fits far better than "remains", but spinners leave function words alone.
+    assert originals("The story this year remains about digital music.", tiny, Config()) == []
+
+
+def test_title_case_phrase_mid_sentence_is_judged(tiny: ReverseThesaurus) -> None:
+    text = "The loan was approved by the World Financial institution on Monday."
+    config = Config(channel_weight=0.0, min_gain=1.0)
+    assert originals(text, tiny, config) == ["bank"]
+    # An all-capitalised name is left alone.
+    assert originals("He joined the World Financial Institution in May.", tiny, config) == []
+
+
+class FakeScorer:
+    """A stand-in neural LM: prefers texts containing `liked`."""
+
+    name = "fake"
+
+    def __init__(self, liked: str) -> None:
+        self.liked = liked
+        self.calls: list[list[str]] = []
+
+    def score(self, texts: list[str]) -> list[float]:
+        self.calls.append(list(texts))
+        return [-10.0 + 5.0 * (self.liked in t) for t in texts]
+
+
+def test_rescore_picks_the_variant_the_scorer_prefers(tiny: ReverseThesaurus) -> None:
+    text = "Advances in counterfeit consciousness are changing the world."
+    tokens = sentences(text)[0]
+    raised = propose(tokens, default_lm(), tiny, Config())
+    scorer = FakeScorer("artificial intelligence")
+    (p,) = rescore(text, tokens, raised, scorer, candidates=3, context_after=2)
+    assert p.scorer == "neural" and p.fast_gain == raised[0].gain
+    assert p.gain == pytest.approx(5.0)
+    # The window ends two words after the span; the observed window is scored too.
+    assert "Advances in counterfeit consciousness are changing" in scorer.calls[0]
+
+
+def test_neural_without_the_extra_is_a_clear_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import unspin.engine as engine
+
+    def missing() -> None:
+        raise InputError(engine.INSTALL_HINT)
+
+    monkeypatch.setattr(engine, "_neural_lm", missing)
+    with pytest.raises(InputError, match="unspin\\[neural\\]"):
+        unspin.check("Some text to check.", config=Config(neural=True))
+
+
+def test_discovered_finding_carries_its_evidence() -> None:
+    text = EXAMPLE.read_text("utf-8")
+    config = Config(known_list=False, min_confidence=0.0)
+    finding = analyze(text, config).findings[0]
+    ev = finding.evidence
+    assert ev["source"] == "thesaurus" and ev["links"][0]["original"]
+    assert ev["links"][0]["thesauri"] and ev["links"][0]["synonyms_of_original"] >= 1
+    assert ev["proposed_logprob"] > ev["observed_logprob"]
+    assert {"gain_log10", "score_log10", "lm", "original_elsewhere_in_text",
+            "observed_count_in_text"} <= set(ev)
+
+
+def test_stricter_confidence_never_adds_findings() -> None:
+    text = EXAMPLE.read_text("utf-8")
+    loose = analyze(text, replace(Config(), min_confidence=0.0)).findings
+    strict = analyze(text, Config()).findings
+    assert {f.offset for f in strict} <= {f.offset for f in loose}
