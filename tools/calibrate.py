@@ -104,7 +104,7 @@ def main() -> None:
     listed, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
     held = frozenset(t.lower() for t, _, _ in heldout)
     base = unspin.Config(known_exclude=held, neural=args.neural)
-    probe = replace(base, min_confidence=0.0)
+    probe = replace(base, min_confidence=0.0, neural_min_confidence=0.0)
     spun = datasets.spun_news(args.data, "dev", args.n, args.seed)
     spun += datasets.pps_science(args.data, "dev", heldout, args.n, args.seed)
     # Papers carrying listed phrases too: the known list must weigh in the document score.

@@ -16,6 +16,7 @@ put back as written, measured over the run and the two words after it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -106,14 +107,17 @@ def _title_phrase(tokens: list[Token], lm: NGramLM) -> bool:
     )
 
 
-def _function_only(wording: str) -> bool:
-    """Whether a wording has no content word: spinners leave function words alone."""
-    return all(w in STOPWORDS for w in wording.split())
+@functools.lru_cache(maxsize=65536)
+def _candidates(links: tuple[Link, ...]) -> tuple[tuple[Link, float, list[str]], ...]:
+    """(link, log10 fan-out, words) for the links worth trying, cached per thesaurus entry.
 
-
-def _prior(link: Link, weight: float) -> float:
-    """log10 chance (times `weight`) that a spinner picked this synonym: 1/fan-out."""
-    return -weight * math.log10(max(link.fanout, 1))
+    Originals made only of function words are left out: spinners leave those alone.
+    """
+    return tuple(
+        (link, math.log10(max(link.fanout, 1)), link.original.split())
+        for link in links
+        if not all(w in STOPWORDS for w in link.original.split())
+    )
 
 
 class _Sentence:
@@ -129,14 +133,14 @@ class _Sentence:
         """Whether tokens[i:j] or the two words after fit their context poorly."""
         return min(self.lp[i + 1 : min(j + 3, len(self.lp))]) <= config.max_observed_logprob
 
-    def local_score(self, option: Option) -> float:
-        """Gain plus prior of one option with everything else as written."""
-        seq, i, j = self.seq, option.start, option.stop
+    def local_score(self, i: int, j: int, cand: list[str]) -> float:
+        """LM gain of `cand` for tokens[i:j] with everything else as written."""
+        seq = self.seq
         stop_obs = min(j + 3, len(seq))
         lo = max(0, i - 1)  # two words of history before the span
-        window = seq[lo : i + 1] + option.words + seq[j + 1 : stop_obs]
+        window = seq[lo : i + 1] + cand + seq[j + 1 : stop_obs]
         proposed = self.lm.score(window, i + 1 - lo, len(window))
-        return proposed - sum(self.lp[i + 1 : stop_obs]) + option.prior
+        return proposed - sum(self.lp[i + 1 : stop_obs])
 
     def window_gain(self, words: list[str], reverted: list[str], a: int, b: int) -> tuple[
         float, float, float
@@ -170,14 +174,12 @@ def _options(
             words = norms[i:j]
             if all(w in STOPWORDS for w in words) or not sent.suspicious(i, j, config):
                 continue
-            for link in thesaurus.originals(" ".join(words))[: config.links]:
-                if _function_only(link.original):
-                    continue
-                shorter = max(0, j - i - link.original.count(" ") - 1)
-                prior = _prior(link, config.channel_weight) - config.length_penalty * shorter
-                option = Option(i, j, link, prior)
-                if (s := sent.local_score(option)) >= floor:
-                    scored.append((s, option))
+            links = thesaurus.originals(" ".join(words))[: config.links]
+            for link, log_fanout, cand in _candidates(links):
+                shorter = max(0, j - i - len(cand))
+                prior = -config.channel_weight * log_fanout - config.length_penalty * shorter
+                if (s := sent.local_score(i, j, cand) + prior) >= floor:
+                    scored.append((s, Option(i, j, link, prior)))
         scored.sort(key=lambda pair: -pair[0])
         out[i] = [option for _, option in scored[: config.candidates]]
     return out

@@ -140,7 +140,8 @@ def analyze(text: str, config: Config) -> Report:
                 )
             for p in proposals:
                 f = _discovered_finding(text, sent, p, counts, neural.name if neural else "")
-                if f.confidence >= config.min_confidence and all(
+                cut = config.min_confidence if neural is None else config.neural_min_confidence
+                if f.confidence >= cut and all(
                     f.end <= a or f.offset >= b for a, b in taken
                 ):
                     findings.append(f)

@@ -5,6 +5,11 @@ through `llama-cpp-python`. Install it with `pip install 'unspin[neural]'`; noth
 downloaded at run time. The engine scores one observed sentence plus a few variants that
 differ in one span, so the scorer keeps llama.cpp's KV cache of the previous text and only
 evaluates the tokens after the longest common token prefix.
+
+Batching the variants as parallel sequences in one llama.cpp call was tried and dropped:
+with a unified KV cache the shared-prefix sequences got logits up to 0.4 log10 away from
+scoring each text alone (a llama.cpp multi-sequence bug), and with one KV stream per
+sequence it was exact but only 10-35% faster, at the cost of private llama-cpp-python APIs.
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ MODEL_NAME = "SmolLM2-135M-Instruct Q4_1 (llama.cpp)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
 
 SPINCOUNT = "3000"  # see _configure_openmp
-_FA = True
 _LN10 = math.log(10.0)
 
 
@@ -90,12 +94,6 @@ def _configure_openmp() -> None:
         os.environ["GOMP_SPINCOUNT"] = SPINCOUNT
 
 
-def _max_sequences(llama_cpp: Any) -> int:
-    """llama.cpp's limit on sequences per context (64 where the query is missing)."""
-    query = getattr(llama_cpp, "llama_max_parallel_sequences", None)
-    return int(query()) if query is not None else 64
-
-
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     """Length of the longest common prefix of two token lists."""
     n = min(len(a), len(b))
@@ -106,13 +104,10 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 class NeuralLM:
-    """log10 probabilities of whole texts under SmolLM2-135M, sharing common token prefixes.
+    """log10 probabilities of whole texts under SmolLM2-135M, reusing the KV cache of the
+    token prefix a text shares with the previously scored one.
 
-    All texts of one `score` call are merged into a token trie (a prefix shared by several
-    texts is one set of nodes) and run through llama.cpp in one batch: each node is a
-    token tagged with the sequence ids of every text passing through it, so its KV-cache
-    entry is computed once and attended to by all of them. Not thread-safe: one instance
-    holds one llama.cpp context.
+    Not thread-safe: one instance holds one llama.cpp context and its cache state.
     """
 
     name = MODEL_NAME
@@ -124,55 +119,41 @@ class NeuralLM:
         n_ctx: int = 512,
         n_threads: int = 2,
         n_batch: int = 512,
-        n_seq_max: int = 64,
     ) -> None:
-        """Load the model (about 0.4 s): `n_ctx` KV cells (= tokens per batch at most),
-        `n_seq_max` texts per batch, `n_threads` CPU threads."""
+        """Load the model (~0.4 s, ~100 MB weights memory-mapped): `n_ctx` tokens of
+        context (longer texts are scored in windows), `n_threads` CPU threads, `n_batch`
+        tokens per llama.cpp decode call."""
         if not NeuralLM.available() and path is None:
             raise ImportError(INSTALL_HINT)
         _configure_openmp()
         try:
             import llama_cpp
-            from llama_cpp import _internals
         except ImportError as err:
             raise ImportError(INSTALL_HINT) from err
-        path = path or model_path()
         _silence_llama_log(llama_cpp)
         with _quiet_stderr():
-            # The Llama object loads the weights and tokenizes; its own context stays tiny.
             self._llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=64,
-                n_batch=64,
-                n_ubatch=64,
+                model_path=str(path or model_path()),
+                n_ctx=n_ctx,
+                n_batch=min(n_batch, n_ctx),
+                n_ubatch=min(n_batch, n_ctx),
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
-                flash_attn=_FA,
+                logits_all=True,
+                # Flash attention stays off: on CPU it makes a token's logits depend on how
+                # the text was split into decode calls (measured: up to 0.7 log10 per
+                # sentence), which would break the prefix reuse below.
+                flash_attn=False,
                 verbose=False,
             )
-            # Scoring runs in a second context that the Llama class cannot configure:
-            # several sequences sharing one (unified) KV cache.
-            base = self._llm.context_params
-            params = type(base).from_buffer_copy(base)
-            params.n_ctx = n_ctx
-            params.n_batch = params.n_ubatch = min(n_batch, n_ctx)
-            params.n_seq_max = max(1, min(n_seq_max, params.n_batch, _max_sequences(llama_cpp)))
-            if hasattr(params, "kv_unified"):
-                params.kv_unified = True
-            for field in ("n_outputs_max", "n_outputs_max_per_seq"):  # every token may output
-                if hasattr(params, field):
-                    setattr(params, field, params.n_batch)
-            self._ctx = _internals.LlamaContext(
-                model=self._llm._model, params=params, verbose=False
-            )
-            self._batch = _internals.LlamaBatch(
-                n_tokens=params.n_batch, embd=0, n_seq_max=params.n_seq_max, verbose=False
-            )
-        self._get_logits = llama_cpp.llama_get_logits
-        self._n_vocab = int(self._llm.n_vocab())
-        self.max_tokens = int(min(params.n_batch, llama_cpp.llama_n_ctx(self._ctx.ctx)))
-        self.max_texts = int(params.n_seq_max)
+        # llama.cpp may pad its context; the Python-side token/logit buffers keep n_ctx rows.
+        self.n_ctx = min(n_ctx, self._llm.n_ctx())
         self._bos = self._document_start()
+        import numpy as np
+
+        # _logp[j] = log P(token j | tokens < j) (natural log) for the cached tokens.
+        self._logp = np.zeros(self.n_ctx, dtype=np.float64)
+        self._cached: list[int] = []
         self.tokens_evaluated = 0  # tokens run through the model, for benchmarks
 
     @staticmethod
@@ -198,39 +179,25 @@ class NeuralLM:
     def score(self, texts: Sequence[str]) -> list[float]:
         """Total log10 probability of each text given BOS, summed over all its tokens.
 
-        Texts are sorted by tokens and packed into batches of at most `max_texts` texts
-        and `max_tokens` distinct trie nodes; a prefix shared by neighbours is evaluated
-        once. Texts longer than `max_tokens` tokens are scored in overlapping windows.
-        The empty string scores 0.0.
+        Texts are evaluated in sorted token order so that neighbours share the longest
+        prefixes; the KV cache is rolled back to the prefix shared with the previous text
+        and only the tokens after it are run through the model. Texts longer than `n_ctx`
+        tokens are scored in overlapping windows. The empty string scores 0.0.
         """
         seqs = [self.tokenize(t) for t in texts]
         out = [0.0] * len(seqs)
-        order = sorted(range(len(seqs)), key=seqs.__getitem__)
-        group: list[int] = []
-        size = 0
-        for i in order:
-            if len(seqs[i]) > self.max_tokens:
-                out[i] = self._score_long(seqs[i]) / _LN10
-                continue
-            new = len(seqs[i]) - (_common_prefix(seqs[group[-1]], seqs[i]) if group else 0)
-            if group and (size + new > self.max_tokens or len(group) == self.max_texts):
-                self._score_group(group, seqs, out)
-                group, size, new = [], 0, len(seqs[i])
-            group.append(i)
-            size += new
-        if group:
-            self._score_group(group, seqs, out)
+        for i in sorted(range(len(seqs)), key=seqs.__getitem__):
+            out[i] = self._score_tokens(seqs[i]) / _LN10
         return out
 
     def score_spans(self, prefix: str, variants: Sequence[str], suffix: str) -> list[float]:
         """log10 P(variant + suffix | prefix) for each variant (texts joined with spaces).
 
-        Computed as score(prefix + " " + variant + " " + suffix) - score(prefix), in one
-        batch. The difference is the conditional probability only if the tokens of
-        `prefix` alone are a prefix of the joined tokens; with this BPE a token boundary
-        falls before every space-led word, so joining with one space guarantees it (the
-        parts are stripped; empty parts are left out). A variant glued to the prefix
-        without a space ("re" + "write") would merge tokens across the seam.
+        Computed as score(prefix + " " + variant + " " + suffix) - score(prefix). The
+        difference is the conditional probability only if the tokens of `prefix` alone
+        are a prefix of the joined text's tokens. This BPE starts a new token at every
+        space-led word, so joining with one space guarantees it (parts are stripped, empty
+        ones left out); a variant glued to the prefix ("re" + "write") would not.
         """
         if not variants:
             return []
@@ -239,96 +206,57 @@ class NeuralLM:
         base, *full = self.score([prefix, *joined])
         return [s - base for s in full]
 
+    def reset(self) -> None:
+        """Forget the cached prefix (the next text is evaluated from scratch)."""
+        self._cached = []
+        self._llm.reset()
+
     # -- internals ---------------------------------------------------------------------
 
-    def _score_group(self, group: list[int], seqs: list[list[int]], out: list[float]) -> None:
-        """Score seqs[i] for i in `group` (sorted, fitting one batch) into out[i], log10."""
-        tokens: list[int] = []
-        positions: list[int] = []
-        parents: list[int] = []
-        members: list[list[int]] = []  # batch sequence ids (positions in group) per node
-        path: list[int] = []
-        previous: list[int] = []
-        for s, i in enumerate(group):
-            seq = seqs[i]
-            path = path[: _common_prefix(previous, seq)]
-            for node in path:
-                members[node].append(s)
-            for token in seq[len(path) :]:
-                parents.append(path[-1] if path else -1)
-                positions.append(len(path))
-                tokens.append(token)
-                members.append([s])
-                path.append(len(tokens) - 1)
-            previous = seq
-        needs_logits = [False] * len(tokens)
-        for parent in parents:
-            if parent >= 0:
-                needs_logits[parent] = True
-        logits = self._decode(tokens, positions, members, needs_logits)
-        totals = [0.0] * len(group)
-        if logits is not None:
-            row = [-1] * len(tokens)
-            for k, node in enumerate(n for n, flag in enumerate(needs_logits) if flag):
-                row[node] = k
-            children = [n for n, parent in enumerate(parents) if parent >= 0]
-            logp = _token_logprobs(
-                logits, [row[parents[n]] for n in children], [tokens[n] for n in children]
-            )
-            for n, lp in zip(children, logp.tolist(), strict=True):
-                for s in members[n]:
-                    totals[s] += lp
-        for s, i in enumerate(group):
-            out[i] = totals[s] / _LN10
+    def _score_tokens(self, tokens: list[int]) -> float:
+        """Natural-log probability of tokens[1:] given tokens[0] (BOS), reusing the cache."""
+        if len(tokens) > self.n_ctx:
+            return self._score_long(tokens)
+        keep = _common_prefix(self._cached, tokens)
+        if keep < len(tokens):
+            self._eval_from(tokens, keep)
+        return float(self._logp[1 : len(tokens)].sum())
 
-    def _decode(
-        self,
-        tokens: list[int],
-        positions: list[int],
-        members: list[list[int]],
-        needs_logits: list[bool],
-    ) -> np.ndarray | None:
-        """One llama.cpp batch on an empty KV cache; the logits rows of flagged tokens."""
-        if not any(needs_logits):
-            return None
-        import numpy as np
-
-        batch = self._batch.batch
-        batch.n_tokens = len(tokens)
-        for k, (token, pos, seq_ids, flag) in enumerate(
-            zip(tokens, positions, members, needs_logits, strict=True)
-        ):
-            batch.token[k] = token
-            batch.pos[k] = pos
-            batch.n_seq_id[k] = len(seq_ids)
-            for j, seq_id in enumerate(seq_ids):
-                batch.seq_id[k][j] = seq_id
-            batch.logits[k] = flag
-        self._ctx.kv_cache_clear()
-        self._ctx.decode(self._batch)
-        self.tokens_evaluated += len(tokens)
-        rows = sum(needs_logits)
-        raw = np.ctypeslib.as_array(self._get_logits(self._ctx.ctx), (rows * self._n_vocab,))
-        return raw.reshape(rows, self._n_vocab).copy()
+    def _eval_from(self, tokens: list[int], start: int) -> None:
+        """Run tokens[start:] on top of the cached tokens[:start]; fill _logp from start."""
+        llm = self._llm
+        if start == 0:
+            llm.reset()
+        else:
+            llm.n_tokens = start  # roll back: Llama.eval drops the KV entries past n_tokens
+        llm.eval(tokens[start:])
+        self.tokens_evaluated += len(tokens) - start
+        first = max(start, 1)
+        # Row j-1 of llm.scores holds the logits that predict token j.
+        logits = llm.scores[first - 1 : len(tokens) - 1]
+        rows = range(len(tokens) - first)
+        self._logp[first : len(tokens)] = _token_logprobs(logits, rows, tokens[first:])
+        self._cached = list(tokens)
 
     def _score_long(self, tokens: list[int]) -> float:
-        """Natural-log score of a text longer than a batch: windows of `max_tokens` tokens,
-        each token conditioned on at least max_tokens/2 tokens before it (all near the
-        start)."""
-        half = self.max_tokens // 2
+        """Natural-log score of a text longer than the context: windows of n_ctx tokens,
+        each token conditioned on at least n_ctx/2 tokens before it (all, near the start)."""
+        self.reset()
+        half = self.n_ctx // 2
         total = 0.0
         pos = 1  # next token to score
         while pos < len(tokens):
             lo = 0 if pos == 1 else pos - half
-            window = tokens[lo : lo + self.max_tokens]
-            n = len(window)
-            flags = [k < n - 1 for k in range(n)]
-            logits = self._decode(window, list(range(n)), [[0]] * n, flags)
-            assert logits is not None
-            first = pos - lo  # index in window of the first token to score
-            rows = list(range(first - 1, n - 1))
+            window = tokens[lo : lo + self.n_ctx]
+            self._llm.reset()
+            self._llm.eval(window)
+            self.tokens_evaluated += len(window)
+            first = pos - lo  # index in the window of the first token to score
+            logits = self._llm.scores[first - 1 : len(window) - 1]
+            rows = range(len(window) - first)
             total += float(_token_logprobs(logits, rows, window[first:]).sum())
-            pos = lo + n
+            pos = lo + len(window)
+        self.reset()
         return total
 
 
