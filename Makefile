@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 
-.PHONY: demo test eval bench lint lexicon calibrate clean
+.PHONY: demo test eval eval-neural bench bench-neural neural lint lexicon calibrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,16 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+# The optional neural path (compiles llama.cpp on first install: several minutes).
+neural: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[neural]'
+
+eval-neural: neural
+	$(BIN)/python tools/eval.py --data $(SHARED) --n 30 --set neural=true
+
+bench-neural: neural
+	$(BIN)/python tools/bench_neural.py
 
 # Rebuild the shipped data files (needs apt packages mythes-en-us and wordnet-base).
 lexicon: $(STAMP)

@@ -239,7 +239,7 @@ def test_check_text_summary(
 
 def test_check_clean_text_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "check", lambda text, restore=False: Report(0.1, "clean"))
+    monkeypatch.setattr(cli, "check", lambda text, restore=False, config=None: Report(0.1, "clean"))
     assert cli.main(["check", write(tmp_path, "a.txt", CLEAN)]) == 0
     assert capsys.readouterr().out == "verdict: clean  score: 0.10  findings: 0\n"
 
@@ -277,7 +277,7 @@ def test_input_errors_exit_2_with_one_line(
 def test_library_input_error_names_the_path(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def too_long(text: str, *, restore: bool = False) -> Report:
+    def too_long(text: str, *, restore: bool = False, config: object = None) -> Report:
         raise InputError("input has 9 characters; the limit is 5")
 
     monkeypatch.setattr(cli, "check", too_long)
@@ -289,7 +289,7 @@ def test_library_input_error_names_the_path(
 
 def test_internal_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(text: str, *, restore: bool = False) -> Report:
+    def broken(text: str, *, restore: bool = False, config: object = None) -> Report:
         raise RuntimeError("model file corrupt")
 
     monkeypatch.setattr(cli, "check", broken)
@@ -300,7 +300,7 @@ def test_internal_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_keyboard_interrupt_exits_130_quietly(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(text: str, *, restore: bool = False) -> Report:
+    def interrupted(text: str, *, restore: bool = False, config: object = None) -> Report:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "check", interrupted)
@@ -395,7 +395,7 @@ def test_interrupted_screen_keeps_the_old_output(
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def interrupted_later(text: str, *, restore: bool = False) -> Report:
+    def interrupted_later(text: str, *, restore: bool = False, config: object = None) -> Report:
         calls.append(text)
         if len(calls) == 2:
             raise KeyboardInterrupt
@@ -464,3 +464,26 @@ def test_process_broken_pipe_is_quiet(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.returncode == cli.EXIT_BROKEN_PIPE
     assert done.stderr == b""
+
+
+@pytest.mark.parametrize("command", ["check", "restore", "screen"])
+def test_neural_without_the_extra_is_one_line_and_exit_2(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import unspin.engine as engine
+
+    def missing() -> None:
+        raise InputError(engine.INSTALL_HINT)
+
+    monkeypatch.setattr(engine, "neural_scorer", missing)
+    monkeypatch.setattr(cli, "neural_scorer", missing)
+    if command == "screen":
+        path = write(tmp_path, "in.jsonl", '{"id": "a", "text": "Some text."}\n')
+        argv = [command, path, "--output", str(tmp_path / "out.jsonl"), "--neural"]
+    else:
+        argv = [command, write(tmp_path, "in.txt", "Some text to check."), "--neural"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unspin[neural]" in err
+    assert not (tmp_path / "out.jsonl").exists()

@@ -89,7 +89,7 @@ def test_neural_without_the_extra_is_a_clear_input_error(monkeypatch: pytest.Mon
     def missing() -> None:
         raise InputError(engine.INSTALL_HINT)
 
-    monkeypatch.setattr(engine, "_neural_lm", missing)
+    monkeypatch.setattr(engine, "neural_scorer", missing)
     with pytest.raises(InputError, match="unspin\\[neural\\]"):
         unspin.check("Some text to check.", config=Config(neural=True))
 

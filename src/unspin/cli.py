@@ -21,7 +21,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-from unspin import InputError, Report, __version__, check, repair, restore
+from unspin import Config, InputError, Report, __version__, check, repair, restore
+from unspin.engine import neural_scorer
 from unspin.inputs import count_rows, iter_jsonl, name_of, read_text
 
 PROG = "unspin"
@@ -69,9 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     path_help = "UTF-8 text file, or - for standard input"
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument("--neural", action="store_true",
+                        help="rescore candidates with the neural LM (slower, more precise; "
+                             "needs pip install 'unspin[neural]')")
 
     check_cmd = commands.add_parser(
-        "check", help="score a text and list suspicious spans",
+        "check", parents=[engine], help="score a text and list suspicious spans",
         description="Score a text for spinning and list every suspicious span.",
         epilog="exit status: 0 clean or uncertain, 1 spun, 2 usage or input error")
     check_cmd.add_argument("path", metavar="PATH", help=path_help)
@@ -82,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.set_defaults(run=_check)
 
     restore_cmd = commands.add_parser(
-        "restore", help="print the most likely original wording",
+        "restore", parents=[engine], help="print the most likely original wording",
         description="Print the text with every finding's best replacement applied.")
     restore_cmd.add_argument("path", metavar="PATH", help=path_help)
     restore_cmd.set_defaults(run=_restore)
@@ -94,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     repair_cmd.set_defaults(run=_repair)
 
     screen_cmd = commands.add_parser(
-        "screen", help="check every row of JSON Lines files",
+        "screen", parents=[engine], help="check every row of JSON Lines files",
         description='Check every {"id", "text"} row of JSON Lines files and write one '
                     '{"id", "score", "verdict", "findings"} row per document. Bad rows '
                     "are reported on stderr and skipped.",
@@ -136,7 +141,8 @@ def format_report(text: str, report: Report) -> str:
 def _check(args: argparse.Namespace) -> int:
     """`unspin check`: print the report; exit 1 if the text is spun."""
     text = read_text(args.path)
-    report = _for_path(args.path, lambda: check(text, restore=args.restore))
+    config = Config(neural=args.neural)
+    report = _for_path(args.path, lambda: check(text, restore=args.restore, config=config))
     if args.format == "json":
         print(report.to_json(indent=2))
     else:
@@ -147,7 +153,8 @@ def _check(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     """`unspin restore`: print the restored text exactly, adding no newline."""
     text = read_text(args.path)
-    sys.stdout.write(_for_path(args.path, lambda: restore(text)))
+    config = Config(neural=args.neural)
+    sys.stdout.write(_for_path(args.path, lambda: restore(text, config=config)))
     return EXIT_OK
 
 
@@ -164,6 +171,9 @@ def _screen(args: argparse.Namespace) -> int:
     _check_output(output, args.inputs)
     sources = [(path, iter_jsonl(path)) for path in args.inputs]  # fails before writing
     total = sum(count_rows(path) for path in args.inputs) if sys.stderr.isatty() else None
+    config = Config(neural=args.neural)
+    if config.neural:
+        neural_scorer()  # a missing extra is a usage error, not a skipped row per document
     progress = _Progress(total)
     written = skipped = 0
     try:
@@ -171,7 +181,7 @@ def _screen(args: argparse.Namespace) -> int:
             for path, rows in sources:
                 for number, row in rows:
                     try:
-                        sink.write(_screen_row(row, with_restore=args.restore) + "\n")
+                        sink.write(_screen_row(row, args.restore, config) + "\n")
                         written += 1
                     except InputError as error:
                         progress.clear()
@@ -184,11 +194,11 @@ def _screen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _screen_row(row: dict[str, str] | InputError, *, with_restore: bool) -> str:
+def _screen_row(row: dict[str, str] | InputError, with_restore: bool, config: Config) -> str:
     """The JSON result line for one input row; raises `InputError` for a bad row."""
     if isinstance(row, InputError):
         raise row
-    report = check(row["text"], restore=with_restore)
+    report = check(row["text"], restore=with_restore, config=config)
     return json.dumps({"id": row["id"], **report.to_dict()}, ensure_ascii=False)
 
 

@@ -47,7 +47,7 @@ def _with_article(
     return article.offset, widened
 
 
-def _neural_lm() -> SentenceScorer:
+def neural_scorer() -> SentenceScorer:
     """The neural scorer, or an InputError naming the extra to install."""
     try:
         from unspin.neural import default_neural_lm
@@ -129,7 +129,7 @@ def analyze(text: str, config: Config) -> Report:
         lm, thesaurus = default_lm(), default_thesaurus()
         taken = [(f.offset, f.end) for f in findings]
         counts = Counter(t.norm for sent in sents for t in sent)
-        neural = _neural_lm() if config.neural else None
+        neural = neural_scorer() if config.neural else None
         for sent in sents:
             if neural is None:
                 proposals = propose(sent, lm, thesaurus, config)
