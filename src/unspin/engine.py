@@ -122,6 +122,8 @@ def analyze(text: str, config: Config) -> Report:
     """Find every suspicious span of `text` and score the document."""
     sents = sentences(text)
     findings: list[Finding] = []
+    weak: list[Finding] = []  # discovery findings before the confidence cut
+    cut = 1.0
     if config.known_list:
         flat = [t for s in sents for t in s]
         findings.extend(_known_finding(text, flat, m) for m in _known_list(config).find(flat))
@@ -130,6 +132,7 @@ def analyze(text: str, config: Config) -> Report:
         taken = [(f.offset, f.end) for f in findings]
         counts = Counter(t.norm for sent in sents for t in sent)
         neural = neural_scorer() if config.neural else None
+        cut = config.min_confidence if neural is None else config.neural_min_confidence
         for sent in sents:
             if neural is None:
                 proposals = propose(sent, lm, thesaurus, config)
@@ -140,14 +143,13 @@ def analyze(text: str, config: Config) -> Report:
                 )
             for p in proposals:
                 f = _discovered_finding(text, sent, p, counts, neural.name if neural else "")
-                cut = config.min_confidence if neural is None else config.neural_min_confidence
-                if f.confidence >= cut and all(
-                    f.end <= a or f.offset >= b for a, b in taken
-                ):
-                    findings.append(f)
+                if all(f.end <= a or f.offset >= b for a, b in taken):
+                    weak.append(f)
+    findings.extend(f for f in weak if f.confidence >= cut)
     findings.sort(key=lambda f: f.offset)
     n_words = sum(len(s) for s in sents)
-    score = doc_score(findings, n_words)
+    # Findings under the cut are not reported, but their sum still says "spun" or not.
+    score = doc_score([*findings, *(f for f in weak if f.confidence < cut)], n_words)
     if score >= config.spun_threshold:
         verdict = "spun"
     elif score < config.clean_threshold:

@@ -19,8 +19,12 @@ from unspin.records import Finding
 
 
 def features(findings: Sequence[Finding], n_words: int) -> list[float]:
-    """[log1p(discovery evidence per 100 words), log1p(known-list hits)]."""
-    mass = sum(f.confidence for f in findings if f.evidence.get("source") != "known-list")
+    """[log1p(discovery evidence per 100 words), log1p(known-list hits)].
+
+    `findings` include discovery findings under the reporting cut: many weak signals
+    in one text are evidence of spinning even when none is strong enough to report.
+    """
+    mass = sum(f.confidence for f in findings if f.evidence.get("source") == "thesaurus")
     known = sum(1 for f in findings if f.evidence.get("source") == "known-list")
     return [math.log1p(100.0 * mass / max(n_words, 50)), math.log1p(known)]
 
