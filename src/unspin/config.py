@@ -87,7 +87,8 @@ class Config:
     separately, so the cut for the same budget differs)."""
 
     spun_threshold: float = 0.8
-    """Document score at or above which the verdict is "spun"."""
+    """Document score at or above which the verdict is "spun" (when at least one finding
+    is reported: weak signals alone make a text "uncertain", never "spun")."""
 
     clean_threshold: float = 0.35
     """Document score below which the verdict is "clean"; in between is "uncertain".

@@ -150,7 +150,7 @@ def analyze(text: str, config: Config) -> Report:
     n_words = sum(len(s) for s in sents)
     # Findings under the cut are not reported, but their sum still says "spun" or not.
     score = doc_score([*findings, *(f for f in weak if f.confidence < cut)], n_words)
-    if score >= config.spun_threshold:
+    if score >= config.spun_threshold and findings:  # no accusation without a finding
         verdict = "spun"
     elif score < config.clean_threshold:
         verdict = "clean"
