@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import math
 import os
+import weakref
 from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -99,10 +100,11 @@ def default_threads() -> int:
 def _configure_openmp() -> None:
     """Make ggml's OpenMP workers sleep soon instead of spinning (before llama_cpp loads).
 
-    libgomp's default spin (~300k iterations) wins a little on an idle machine but on a busy
-    2-core one a descheduled spinner stalls every barrier (measured: 4 instead of ~100
-    tokens/s with one competing process). An explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT
-    wins; libgomp reads them once, when llama_cpp is first imported.
+    With libgomp's default spin (~300k iterations) a descheduled spinner on a busy 2-core
+    machine stalls every barrier (measured: 4 instead of ~100 tokens/s with one competing
+    process); OMP_WAIT_POLICY=PASSIVE avoids that but made two threads no faster than one
+    (115 tokens/s idle); a 3,000-iteration spin gave 194. An explicit OMP_WAIT_POLICY or
+    GOMP_SPINCOUNT wins; libgomp reads them once, when llama_cpp is first imported.
     """
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["GOMP_SPINCOUNT"] = SPINCOUNT
@@ -160,6 +162,9 @@ class NeuralLM:
                 flash_attn=False,
                 verbose=False,
             )
+        # Free llama.cpp's memory with this object, or at exit while the modules that
+        # Llama.__del__ needs still exist (otherwise a TypeError is printed at shutdown).
+        weakref.finalize(self, self._llm.close)
         # llama.cpp may pad its context; the Python-side token/logit buffers keep n_ctx rows.
         self.n_ctx = min(n_ctx, self._llm.n_ctx())
         self._bos = self._document_start()
@@ -239,6 +244,7 @@ class NeuralLM:
     def _eval_from(self, tokens: list[int], start: int) -> None:
         """Run tokens[start:] on top of the cached tokens[:start]; fill _logp from start."""
         llm = self._llm
+        self._cached = tokens[:start]  # what stays valid if eval fails half-way
         if start == 0:
             llm.reset()
         else:
@@ -248,8 +254,7 @@ class NeuralLM:
         first = max(start, 1)
         # Row j-1 of llm.scores holds the logits that predict token j.
         logits = llm.scores[first - 1 : len(tokens) - 1]
-        rows = range(len(tokens) - first)
-        self._logp[first : len(tokens)] = _token_logprobs(logits, rows, tokens[first:])
+        self._logp[first : len(tokens)] = _token_logprobs(logits, tokens[first:])
         self._cached = list(tokens)
 
     def _score_long(self, tokens: list[int]) -> float:
@@ -267,19 +272,17 @@ class NeuralLM:
             self.tokens_evaluated += len(window)
             first = pos - lo  # index in the window of the first token to score
             logits = self._llm.scores[first - 1 : len(window) - 1]
-            rows = range(len(window) - first)
-            total += float(_token_logprobs(logits, rows, window[first:]).sum())
+            total += float(_token_logprobs(logits, window[first:]).sum())
             pos = lo + len(window)
         self.reset()
         return total
 
 
-def _token_logprobs(logits: np.ndarray, rows: Sequence[int], targets: Sequence[int]) -> np.ndarray:
-    """log softmax(logits[row])[target] for each (row, target) pair, natural log.
+def _token_logprobs(logits: np.ndarray, targets: Sequence[int]) -> np.ndarray:
+    """log softmax(logits[k])[targets[k]] for each row k, natural log.
 
-    Each distinct row is normalised once (a branching trie node feeds several children),
-    stably via its maximum; exp runs in float32 (4x faster than float64 over 49k logits),
-    sums and logs in float64: ~1e-8 from an all-float64 computation.
+    Stable via the row maximum; exp runs in float32 (4x faster than float64 over 49k
+    logits), sums and logs in float64: ~1e-8 from an all-float64 computation.
     """
     import numpy as np
 
@@ -287,9 +290,8 @@ def _token_logprobs(logits: np.ndarray, rows: Sequence[int], targets: Sequence[i
     top = logits.max(axis=1, keepdims=True)
     total = np.exp(logits - top).sum(axis=1, dtype=np.float64)
     norm = top[:, 0].astype(np.float64) + np.log(total)
-    r = np.asarray(rows, dtype=np.intp)
-    picked = logits[r, np.asarray(targets, dtype=np.intp)].astype(np.float64)
-    return picked - norm[r]
+    picked = logits[np.arange(len(targets)), np.asarray(targets, dtype=np.intp)]
+    return picked.astype(np.float64) - norm
 
 
 @cache
