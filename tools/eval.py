@@ -4,6 +4,10 @@ Sets: news spun by our spinner over the lexicon's forward map (rate 0.3-0.5 per
 document), science abstracts with held-out PPS pairs planted (so only discovery
 can find them), and clean news and science. Prints a Markdown table of span
 precision/recall, restoration, document AUC, false flags and throughput.
+
+A second table measures `unspin.repair`: clean news damaged by tools/damage.py (quote
+marks and possessives pasted 1-6 characters early, half of them, seeded) and how much
+of the damage it undoes, and how much of the clean sets it changes.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import random
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from damage import Paste, damage
 from datasets import (
     DEFAULT_DATA,
     Doc,
@@ -32,6 +38,10 @@ from spinner import Edit, load_forward
 
 import unspin
 from unspin import Config, Finding, Report
+from unspin.records import apply_findings
+from unspin.repair import find_repairs
+
+DAMAGE_RATE = 0.5
 
 
 @dataclass
@@ -166,6 +176,112 @@ def evaluate_spun(
     return metrics
 
 
+@dataclass
+class RepairMetrics:
+    """`unspin.repair` on one set; the damage columns are None for clean sets."""
+
+    docs: int
+    chars: int
+    seconds: float
+    findings: int
+    changed_pct: float
+    pastes: int | None = None
+    overwritten_restored: float | None = None
+    lost_restored: float | None = None
+    changed_elsewhere: int | None = None
+
+
+def changed_chars(reference: str, other: str) -> set[int]:
+    """Indices of `reference` characters not matched in `other` (character-level diff)."""
+    matcher = difflib.SequenceMatcher(a=reference, b=other, autojunk=False)
+    kept = {b.a + k for b in matcher.get_matching_blocks() for k in range(b.size)}
+    return set(range(len(reference))) - kept
+
+
+def overwritten_restored(
+    original: str, damaged: str, pastes: Sequence[Paste], repaired: str
+) -> tuple[int, int]:
+    """(restored, total) characters a paste overwrote: those it changed, and of them
+    those back in place in `repaired` (matched by a character-level diff)."""
+    hit = {j for p in pastes for j in range(p.offset, p.offset + len(p.token))
+           if original[j] != damaged[j]}
+    return len(hit - changed_chars(original, repaired)), len(hit)
+
+
+def lost_restored(
+    original: str, damaged: str, pastes: Sequence[Paste], repaired: str
+) -> tuple[int, int]:
+    """(restored, total) characters of the damaged stretches that no longer appear in the
+    damaged text at all (a diff finds the pasted token's real copy, so for a possessive
+    only what it hid is lost), and of them those back in `repaired`."""
+    lost = {j for j in changed_chars(original, damaged)
+            if any(p.offset <= j < p.offset + p.length for p in pastes)}
+    return len(lost - changed_chars(original, repaired)), len(lost)
+
+
+def _repairs(texts: Sequence[str]) -> tuple[list[list[Finding]], list[str], float]:
+    """Repair findings and repaired texts for `texts`, and the seconds it took."""
+    start = time.perf_counter()
+    found = [find_repairs(t) for t in texts]
+    seconds = time.perf_counter() - start
+    return found, [apply_findings(t, f) for t, f in zip(texts, found, strict=True)], seconds
+
+
+def evaluate_repair_clean(docs: Sequence[Doc]) -> RepairMetrics:
+    """How much `unspin.repair` changes clean text (each change is a false repair)."""
+    texts = [text for _, text in docs]
+    found, repaired, seconds = _repairs(texts)
+    chars = sum(len(t) for t in texts)
+    changed = sum(len(changed_chars(t, r)) for t, r in zip(texts, repaired, strict=True))
+    return RepairMetrics(len(texts), chars, seconds, sum(map(len, found)),
+                         100.0 * changed / chars if chars else 0.0)
+
+
+def evaluate_repair_damaged(docs: Sequence[Doc], seed: int) -> RepairMetrics:
+    """How much damage `unspin.repair` undoes on `docs` damaged by tools/damage.py."""
+    rng = random.Random(seed)
+    pairs = [(text, *damage(text, rng, DAMAGE_RATE)) for _, text in docs]
+    pairs = [(text, damaged, pastes) for text, damaged, pastes in pairs if pastes]
+    found, repaired, seconds = _repairs([damaged for _, damaged, _ in pairs])
+    over = lost = elsewhere = changed = 0
+    over_total = lost_total = 0
+    for (text, damaged, pastes), fixed in zip(pairs, repaired, strict=True):
+        got, total = overwritten_restored(text, damaged, pastes, fixed)
+        over, over_total = over + got, over_total + total
+        got, total = lost_restored(text, damaged, pastes, fixed)
+        lost, lost_total = lost + got, lost_total + total
+        wrong = changed_chars(text, fixed)
+        changed += len(wrong)
+        elsewhere += sum(not any(p.offset <= j < p.offset + p.length for p in pastes)
+                         for j in wrong)
+    chars = sum(len(text) for text, _, _ in pairs)
+    return RepairMetrics(
+        len(pairs), chars, seconds, sum(map(len, found)),
+        100.0 * changed / chars if chars else 0.0,
+        pastes=sum(len(p) for _, _, p in pairs),
+        overwritten_restored=_ratio(over, over_total),
+        lost_restored=_ratio(lost, lost_total),
+        changed_elsewhere=elsewhere,
+    )
+
+
+def repair_markdown(results: dict[str, RepairMetrics]) -> str:
+    """The repair results as a Markdown table, one row per set."""
+    header = ("| set | docs | chars | pastes | repairs | overwritten chars restored "
+              "| lost chars restored | chars changed outside the damage "
+              "| chars changed by repair % | chars/s |")
+    lines = [header, "|---" * (header.count("|") - 1) + "|"]
+    for name, m in results.items():
+        cells = [
+            name, str(m.docs), str(m.chars), _cell(m.pastes, "d"), str(m.findings),
+            _cell(m.overwritten_restored, ".3f"), _cell(m.lost_restored, ".3f"),
+            _cell(m.changed_elsewhere, "d"), f"{m.changed_pct:.4f}",
+            _cell(m.chars / m.seconds if m.seconds else None, ",.0f"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _cell(value: float | int | None, spec: str) -> str:
     """A table cell: the formatted value, or an en dash when it does not apply."""
     return "\u2013" if value is None else format(value, spec)
@@ -257,15 +373,28 @@ def main(argv: list[str] | None = None) -> int:
         f"expected phrase); their {len(held)} tortured phrases are excluded from the known list "
         f"(Config.known_exclude) in every set. Spinner forward map: {len(forward)} entries."
     )
+    clean_news_docs = [d for d in clean if domain_of(d[0]) == "news"]
+    repairs = {
+        "damaged news": evaluate_repair_damaged(clean_news_docs, args.seed),
+        "clean news": evaluate_repair_clean(clean_news_docs),
+        "clean science": evaluate_repair_clean(
+            [d for d in clean if domain_of(d[0]) == "science"]),
+    }
     print(note)
     print()
     print(markdown(results))
+    print()
+    print(f"Repair: the clean news damaged by tools/damage.py (rate {DAMAGE_RATE}, seed "
+          f"{args.seed}), and the clean sets as they are.")
+    print()
+    print(repair_markdown(repairs))
     if args.json:
         payload = {
             "note": note,
             "n": args.n,
             "seed": args.seed,
             "sets": {name: asdict(m) for name, m in results.items()},
+            "repair": {name: asdict(m) for name, m in repairs.items()},
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return 0

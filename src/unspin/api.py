@@ -31,6 +31,12 @@ def restore(text: str, *, config: Config | None = None) -> str:
 
 
 def repair(text: str, *, config: Config | None = None) -> str:
-    """Undo mechanical damage and strip scraping residue (first version: identity)."""
+    """`text` with mechanical damage undone and scraping residue removed.
+
+    Stale pastes of quote marks and possessives are moved back and what they overwrote
+    is recovered, widget lines and image ids are cut, mojibake is decoded (ftfy); the
+    same repairs `check` reports as "mechanical"/"residue" findings. Raises
+    `InputError` for empty or oversized text.
+    """
     validate_text(text, config or Config())
     return repair_text(text)

@@ -24,6 +24,11 @@ class Config:
     """Look for tortured phrases no list knows (reverse thesaurus + language model).
     Off: only the known list is used (faster, far lower recall)."""
 
+    repair: bool = True
+    """Report mechanical damage and scraping residue (`unspin.repair`) as findings of kind
+    "mechanical"/"residue", applied by `restore` with the lexical ones. They never count
+    towards the spun score. Off: lexical findings only."""
+
     min_gain: float = 2.0
     """Minimum evidence, in log10 units, before a span is flagged: the LM gain of the
     proposed over the observed wording plus the channel prior. Higher: fewer false

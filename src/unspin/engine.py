@@ -12,6 +12,8 @@ from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import default_thesaurus, source_names
 from unspin.lm import default_lm
 from unspin.records import Finding, Replacement, Report
+from unspin.records import apply_findings as apply_findings  # re-exported
+from unspin.repair import find_repairs
 from unspin.rescore import SentenceScorer, rescore
 from unspin.score import confidence, doc_score, finding_features
 from unspin.tokens import Token, match_case, sentences
@@ -118,6 +120,13 @@ def _discovered_finding(
                    (Replacement(value, conf),), evidence)
 
 
+def _with_repairs(findings: list[Finding], repairs: list[Finding]) -> list[Finding]:
+    """The repairs plus every finding none of them overlaps: a lexical finding on a
+    damaged word would restore the damage, and the two must apply in one pass."""
+    kept = [f for f in findings if all(f.end <= r.offset or f.offset >= r.end for r in repairs)]
+    return [*repairs, *kept]
+
+
 def analyze(text: str, config: Config) -> Report:
     """Find every suspicious span of `text` and score the document."""
     sents = sentences(text)
@@ -146,10 +155,13 @@ def analyze(text: str, config: Config) -> Report:
                 if all(f.end <= a or f.offset >= b for a, b in taken):
                     weak.append(f)
     findings.extend(f for f in weak if f.confidence >= cut)
+    if config.repair:
+        findings = _with_repairs(findings, find_repairs(text))
     findings.sort(key=lambda f: f.offset)
     n_words = sum(len(s) for s in sents)
     # Findings under the cut are not reported, but their sum still says "spun" or not.
-    score = doc_score([*findings, *(f for f in weak if f.confidence < cut)], n_words)
+    lexical = (f for f in findings if f.kind == "lexical")  # repairs are no spinning evidence
+    score = doc_score([*lexical, *(f for f in weak if f.confidence < cut)], n_words)
     if score >= config.spun_threshold and findings:  # no accusation without a finding
         verdict = "spun"
     elif score < config.clean_threshold:
@@ -157,15 +169,3 @@ def analyze(text: str, config: Config) -> Report:
     else:
         verdict = "uncertain"
     return Report(score, verdict, tuple(findings))
-
-
-def apply_findings(text: str, findings: Sequence[Finding]) -> str:
-    """`text` with each finding's best replacement put in place (findings don't overlap)."""
-    out, pos = [], 0
-    for f in sorted(findings, key=lambda f: f.offset):
-        if f.replacements and f.offset >= pos:
-            out.append(text[pos : f.offset])
-            out.append(f.replacements[0].value)
-            pos = f.end
-    out.append(text[pos:])
-    return "".join(out)

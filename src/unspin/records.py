@@ -8,6 +8,7 @@ are, what to put instead, and the evidence a reviewer needs to judge it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -98,3 +99,15 @@ class Report:
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
             restored=data.get("restored"),
         )
+
+
+def apply_findings(text: str, findings: Sequence[Finding]) -> str:
+    """`text` with each finding's best replacement put in place (findings don't overlap)."""
+    out, pos = [], 0
+    for f in sorted(findings, key=lambda f: f.offset):
+        if f.replacements and f.offset >= pos:
+            out.append(text[pos : f.offset])
+            out.append(f.replacements[0].value)
+            pos = f.end
+    out.append(text[pos:])
+    return "".join(out)
