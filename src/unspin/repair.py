@@ -64,8 +64,8 @@ _DOUBLE = re.compile(f"[{DOUBLE_QUOTES}]")
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _SCORED_WORD = re.compile(f"[^\\W\\d_]+(?:[{QUOTES}][^\\W\\d_]+)*")  # a glued quote spoils a word
 _POSSESSIVE_END = re.compile(r"(?<=[^\W\d_])['\u2019]s")
-_CODE_LINE = re.compile(r"[{}=`\\]|[A-Za-z_]\w*\(|^(?: {4}|\t)")
-_URL = re.compile(r"\S*(?:https?://|www\.|\w\.\w+/)\S*")
+_CODE_LINE = re.compile(r"[{}=`\\]|\w\(|^(?: {4}|\t)")
+_URL = re.compile(r"https?://|www\.|\w\.\w+/")
 
 COMMON_WORDS = 100
 """How many of the most frequent words of each length the repair may invent whole (no
@@ -96,6 +96,12 @@ PUNCT_COST = 0.7
 """log10 cost of each punctuation mark a reading puts between words."""
 COMMON_FRAGMENT_LOGPROB = -5.0
 """A piece of a split word this frequent on its own (unigram log10) is a word, not a piece."""
+LINE_REACH = 1000
+"""How far (characters) either side of a suspect its line is read (quote structure,
+code): bounds the work on text with very long lines."""
+MAX_SUSPECTS_PER_KCHAR = 60
+"""Suspected places per 1,000 characters of a line above which it is not prose (damaged
+dev news peaks near 44): nothing there is repaired."""
 NO_RIVAL_MARGIN = 3.0
 """The margin (log10) credited to a reading no other reading competes with."""
 POSSESSIVE_RANK = 100.0
@@ -239,7 +245,12 @@ def _pastes(text: str) -> list[Finding]:
     """Findings for stale pastes of quote marks and possessives, surest first."""
     judged: list[tuple[float, Finding]] = []
     doc = _DocVocabulary(text)
-    for group in _paste_candidates(text, doc):
+    groups = list(_paste_candidates(text, doc))
+    per_line = Counter(_line(text, g[0].start, g[0].start) for g in groups)
+    for group in groups:
+        bounds = _line(text, group[0].start, group[0].start)
+        if per_line[bounds] > MAX_SUSPECTS_PER_KCHAR * (bounds[1] - bounds[0]) / 1000 + 10:
+            continue  # a suspect every few characters: not prose, nothing to repair
         result = _judge(text, group, doc)
         if result is not None:
             judged.append(result)
@@ -262,6 +273,8 @@ def _quote_candidates(text: str) -> Iterator[list[_Paste]]:
     """
     for m in _QUOTE.finditer(text):
         i, char = m.start(), m.group()
+        if char * 3 in text[max(i - 2, 0) : i + 3]:
+            continue  # part of a run of three (a docstring's \"\"\"), never a stale copy
         group = [_Paste(i, k, char) for k in range(1, MAX_SHIFT + 1)
                  if text[i + k : i + k + 1] == char and "\n" not in text[i : i + k]]
         if not group or _protected(text, i) or _unrecoverable(text, i):
@@ -383,16 +396,22 @@ def _word_like(stem: str, doc: _DocVocabulary) -> bool:
 def _protected(text: str, i: int) -> bool:
     """Whether position `i` is in code or a URL, where quotes mean something else."""
     line_start, line_end = _line(text, i, i)
-    line = text[line_start:line_end]
-    if _CODE_LINE.search(line):
+    if _CODE_LINE.search(text[line_start:line_end]):
         return True
-    return any(m.start() <= i - line_start < m.end() for m in _URL.finditer(line))
+    start, end = i, i + 1
+    while start > line_start and not text[start - 1].isspace():
+        start -= 1
+    while end < line_end and not text[end].isspace():
+        end += 1
+    return bool(_URL.search(text, start, end))
 
 
 def _line(text: str, start: int, end: int) -> tuple[int, int]:
-    """Bounds of the line(s) holding text[start:end]."""
-    line_end = text.find("\n", end)
-    return text.rfind("\n", 0, start) + 1, len(text) if line_end < 0 else line_end
+    """Bounds of the line(s) holding text[start:end], at most `LINE_REACH` either side."""
+    line_start = text.rfind("\n", max(start - LINE_REACH, 0), start) + 1
+    line_end = text.find("\n", end, end + LINE_REACH)
+    return (max(line_start, start - LINE_REACH),
+            min(len(text), end + LINE_REACH) if line_end < 0 else line_end)
 
 
 def _judge(text: str, group: Sequence[_Paste], doc: _DocVocabulary) -> tuple[
