@@ -83,10 +83,11 @@ STRUCTURE_WEIGHT = 2.0
 """log10 cost of each quote that breaks the open/close alternation of its paragraph."""
 MIN_GAIN = 1.5
 """Evidence (log10) a quote must add by being called pasted before it is repaired."""
-WORD_MARGIN = 1.0
+WORD_MARGIN = 0.5
 """How much better (log10) the best reading must score than the next before letters
-that finish a cut word are invented; below it a possessive is still moved back, with
-lower confidence, and a quote is left alone."""
+that finish a cut word are invented; below it a quote is left alone, while a pasted
+possessive (certain damage) still gets the best reading, marked as a guess with
+confidence 0.5 and its rivals as further replacements."""
 WHOLE_WORD_MARGIN = 1.5
 """The same for a reading that invents a whole word (the 3-gram LM often cannot tell
 "of" from "in"): on dev damage, readings above it were right 19 times in 20."""
@@ -102,12 +103,15 @@ code): bounds the work on text with very long lines."""
 MAX_SUSPECTS_PER_KCHAR = 60
 """Suspected places per 1,000 characters of a line above which it is not prose (damaged
 dev news peaks near 44): nothing there is repaired."""
+ALTERNATIVES = 2
+"""Readings offered after the best one, as further replacements for a reviewer."""
 NO_RIVAL_MARGIN = 3.0
 """The margin (log10) credited to a reading no other reading competes with."""
 POSSESSIVE_RANK = 100.0
 """Possessive stutters are certain damage: their repairs win over overlapping quotes."""
 
 _SEPARATORS = (" ", ", ", ". ", "-", "; ", ": ")
+_BARE_MARKS = (",", ".", ";", ":")  # end a reading that a surviving space follows
 _CLOSING_PUNCT = ",.?!;:"
 _SPLIT_WORD = re.compile(r"([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
@@ -358,8 +362,15 @@ def _possessive_candidates(text: str, doc: _DocVocabulary) -> Iterator[list[_Pas
                  if _token_start_ok(text, i, run_start, doc)
                  and _word_like(text[i : m.start()], doc)
                  for k in range(1, MAX_SHIFT + 1) if _survives(text, i, k, end)]
+        if any(_known_stem(p, doc) for p in group):  # "dollar's", not "Austradollar's"
+            group = [p for p in group if p.start > run_start or _known_stem(p, doc)]
         if group and not _protected(text, m.start()):
             yield group
+
+
+def _known_stem(paste: _Paste, doc: _DocVocabulary) -> bool:
+    """Whether a pasted possessive's word is one we know (not only shaped like a name)."""
+    return doc.known(_letters_after(paste.token).lower())
 
 
 def _survives(text: str, start: int, shift: int, end: int) -> bool:
@@ -376,13 +387,14 @@ def _survives(text: str, start: int, shift: int, end: int) -> bool:
 def _token_start_ok(text: str, i: int, run_start: int, doc: _DocVocabulary) -> bool:
     """Whether a pasted possessive may begin at `i`: where its word begins, at a capital
     after a small letter ("alloArgentina's"), or at a known word of 3+ letters inside a
-    run of small letters that is no word ("thcompany's"); never inside an acronym.
+    run of letters that is no word ("thcompany's", "Tgovernment's"); never inside an
+    acronym.
     """
     if i == run_start:
         return True
     if text[i].isupper():  # "GMTCarnival's", "MMarr's" (Mr Marr's), not "BT's"
         return text[i - 1].islower() or text[i + 1 : i + 2].islower()
-    if not text[i - 1].islower():
+    if not (text[i - 1].islower() or i == run_start + 1):  # "Tgovernment's"
         return False
     stem, run = _letters_after(text[i:]).lower(), _letters_after(text[run_start:]).lower()
     return len(stem) >= 3 and doc.known(stem) and not doc.known(run)
@@ -458,13 +470,11 @@ def _judge(text: str, group: Sequence[_Paste], doc: _DocVocabulary) -> tuple[
     margin = top.score - rivals[0] if rivals else NO_RIVAL_MARGIN
     needed = _margin_needed(text, top.paste, top.value)
     if possessive:
-        if margin < needed:
-            return POSSESSIVE_RANK, _moved_back(text, top.paste)
-        return POSSESSIVE_RANK + margin, _recovered(text, top, margin, readings)
+        return POSSESSIVE_RANK + margin, _recovered(text, top, margin, needed, readings)
     gain = top.score - score(top.paste, top.paste.token)
     if gain < MIN_GAIN or margin < needed:
         return None
-    return gain, _recovered(text, top, margin, readings)
+    return gain, _recovered(text, top, margin, needed, readings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,20 +494,33 @@ def _restored(text: str, paste: _Paste, value: str) -> tuple[int, str]:
     return paste.start - len(head), head + value + paste.kept() + text[after : paste.end]
 
 
-def _recovered(text: str, top: _Reading, margin: float, readings: Sequence[_Reading]) -> Finding:
-    """The finding that restores `top`, its confidence growing with the LM margin."""
+def _recovered(text: str, top: _Reading, margin: float, needed: float,
+               readings: Sequence[_Reading]) -> Finding:
+    """The finding that restores `top`, with the next readings as further replacements.
+
+    Its confidence grows with the LM margin; a reading that wins by less than `needed`
+    (a possessive must still be moved back) is a best guess and gets at most 0.5.
+    Each replacement's confidence is its share of the readings' LM probability.
+    """
     conf = round(min(0.99, 0.5 + 0.45 * (1.0 - 10.0 ** -margin)), 2)
-    start, value = _restored(text, top.paste, top.value)
-    others = list(dict.fromkeys(_reading(_restored(text, r.paste, r.value)[1])
-                                for r in readings))
+    if margin < needed:
+        conf = min(conf, 0.5)
+    best: dict[str, tuple[float, str]] = {}
+    for r in readings:  # sorted best first: keep each distinct reading's best wording
+        value = _restored(text, r.paste, r.value)[1]
+        best.setdefault(_reading(value), (r.score, value))
+    total = sum(10.0 ** (score - top.score) for score, _ in best.values())
+    ranked = list(best.values())[:ALTERNATIVES + 1]
+    start = top.paste.start - len(_letters_before(text, top.paste.start))
     evidence: dict[str, Any] = {
         "source": "repair", "rule": "stale-paste", "pasted": top.paste.token,
         "shift": top.paste.shift, "overwritten": top.value, "recovered_from": top.source,
-        "margin_log10": round(margin, 3), "alternatives": others[1:4],
+        "margin_log10": round(margin, 3), "guess": margin < needed,
     }
     end = top.paste.end
     return Finding(start, end - start, text[start:end], "mechanical", conf,
-                   (Replacement(value, conf),), evidence)
+                   tuple(Replacement(value, round(10.0 ** (score - top.score) / total, 2))
+                         for score, value in ranked), evidence)
 
 
 def _moved_back(text: str, paste: _Paste) -> Finding:
@@ -589,7 +612,8 @@ def _fill_values(text: str, paste: _Paste, doc: _DocVocabulary) -> Iterator[tupl
     """(value, source) for each way the overwritten characters can be read."""
     i, size, after = paste.start, paste.unknown, paste.start + len(paste.token)
     head = _letters_before(text, i)
-    tail = _letters_after(paste.kept() + text[after : after + 40])
+    following = paste.kept() + text[after : after + 40]
+    tail = _letters_after(following)
     seen: set[str] = set()
     before = text[i - 1 : i]
     candidates = _expand(head.lower(), tail.lower(), size, doc, first=True,
@@ -603,7 +627,8 @@ def _fill_values(text: str, paste: _Paste, doc: _DocVocabulary) -> Iterator[tupl
             continue  # only the document can say how an acronym goes on
         cased = _cased(value, head, tail, text, i, doc)
         if (cased not in seen and cased.lower() != paste.token[:size].lower()  # a no-op
-                and not _LOOSE_HYPHEN.search(f"{head}{value}{tail}")):
+                and not _LOOSE_HYPHEN.search(f"{head}{value}{tail}")
+                and not (value.endswith(_BARE_MARKS) and following[:1].isalnum())):
             seen.add(cased)
             yield cased, source if any(c.isalpha() for c in value) else "rule"
 
@@ -661,8 +686,9 @@ def _expand(prefix: str, tail: str, size: int, doc: _DocVocabulary, *, first: bo
             continue
         for word, source in closers:
             piece = word[len(prefix) :]
-            for sep in _SEPARATORS if depth == 0 else (" ",):
-                if size - used - len(sep) < 0:
+            for sep in (*_SEPARATORS, *_BARE_MARKS) if depth == 0 else (" ",):
+                if size - used - len(sep) < 0 or (
+                        sep in _BARE_MARKS and size - used - len(sep) > 0):
                     continue
                 for rest, rest_source in _expand("", tail, size - used - len(sep), doc,
                                                  first=False, before_space=sep.endswith(" "),
