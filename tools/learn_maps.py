@@ -26,9 +26,8 @@ from pathlib import Path
 
 from datasets import DEFAULT_DATA, Pair, load_pps_pairs, pps_split
 
-from unspin.discover import STOPWORDS
 from unspin.lexicon import ReverseThesaurus
-from unspin.tokens import words
+from unspin.tokens import STOPWORDS, words
 
 MAX_RUN_WORDS = 3
 OUTPUT = Path("src/unspin/data/learned_maps.tsv")

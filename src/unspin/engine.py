@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from unspin.config import Config
-from unspin.discover import STOPWORDS, Proposal, propose
+from unspin.discover import Proposal, propose
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import default_thesaurus, source_names
@@ -16,7 +16,7 @@ from unspin.records import apply_findings as apply_findings  # re-exported
 from unspin.repair import find_repairs
 from unspin.rescore import SentenceScorer, rescore
 from unspin.score import confidence, doc_score, finding_features
-from unspin.tokens import Token, match_case, sentences
+from unspin.tokens import STOPWORDS, Token, match_case, sentences
 
 FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
