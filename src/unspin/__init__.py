@@ -5,11 +5,25 @@ thin adapters over these functions, so every entry point gives identical results
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from unspin.api import check, repair, restore
 from unspin.config import Config
 from unspin.errors import InputError
-from unspin.records import Finding, Replacement, Report
+from unspin.records import Finding, Match, Passage, Replacement, Report
+
+if TYPE_CHECKING:
+    from unspin.index import Index
+
+
+def __getattr__(name: str) -> object:
+    """`unspin.Index` is imported on first use: it needs numpy, which `check` does not."""
+    if name == "Index":
+        from unspin.index import Index
+
+        return Index
+    raise AttributeError(f"module 'unspin' has no attribute {name!r}")
+
 
 try:
     __version__ = version("unspin")
@@ -19,7 +33,10 @@ except PackageNotFoundError:  # running from a source tree without installing
 __all__ = [
     "Config",
     "Finding",
+    "Index",
     "InputError",
+    "Match",
+    "Passage",
     "Replacement",
     "Report",
     "__version__",

@@ -100,5 +100,15 @@ class Config:
     A document without findings scores about 0.30 (the dev base rate of spun documents
     the engine cannot see), so it is "clean"."""
 
+    trace_min_score: float = 0.35
+    """`trace`: least share of a query's fingerprints a reference document must hold to
+    be reported as its source. Lower: excerpts of heavily spun copies found more often,
+    and more unsourced texts matched to a document on the same story (see the README's
+    trace table for both rates at this value)."""
+
+    trace_candidates: int = 20
+    """`trace`: documents per query re-ranked by their full fingerprint overlap after the
+    sampled look-up. More: slower queries, a little more recall on short excerpts."""
+
     max_chars: int = 5_000_000
     """Longest input accepted, in code points; longer input is refused, not truncated."""

@@ -101,6 +101,39 @@ class Report:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A stretch of a query aligned with a stretch of its source (code-point offsets)."""
+
+    query_offset: int
+    query_length: int
+    source_offset: int
+    source_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A reference document a query was likely spun from, with the aligned passages.
+
+    `score` is the share of the query's fingerprints the document holds (0-1).
+    """
+
+    id: str
+    score: float
+    passages: tuple[Passage, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The match as the JSON object of the `trace` contract."""
+        return {"id": self.id, "score": self.score,
+                "passages": [asdict(p) for p in self.passages]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Match:
+        """Inverse of `to_dict`."""
+        return cls(str(data["id"]), float(data["score"]),
+                   tuple(Passage(**p) for p in data.get("passages", ())))
+
+
 def apply_findings(text: str, findings: Sequence[Finding]) -> str:
     """`text` with each finding's best replacement put in place (findings don't overlap)."""
     out, pos = [], 0

@@ -1,0 +1,58 @@
+"""Align the sentences of a spun text with those of its source.
+
+Each query sentence is paired with the source sentence sharing the most features that
+survive spinning (names, numbers, kept words, skeleton trigrams; see
+`unspin.fingerprint.sentence_features`); runs of pairs that follow each other in both
+texts become one passage.
+"""
+
+from __future__ import annotations
+
+from unspin.fingerprint import SentenceFeatures, sentence_features
+from unspin.records import Passage
+
+MIN_SIMILARITY = 0.2
+"""Jaccard similarity of features above which two sentences are aligned. Lower aligns
+more of a heavily spun copy but also pairs unrelated sentences that share a name."""
+
+
+def align(query: str, source: str) -> list[Passage]:
+    """Aligned passages of `query` and `source`, in query order."""
+    targets = sentence_features(source)
+    pairs: list[tuple[SentenceFeatures, SentenceFeatures]] = []
+    for sentence in sentence_features(query):
+        best, similarity = None, MIN_SIMILARITY  # strictly above
+        for target in targets:
+            union = len(sentence.features | target.features)
+            shared = len(sentence.features & target.features)
+            if union and shared / union > similarity:
+                best, similarity = target, shared / union
+        if best is not None:
+            pairs.append((sentence, best))
+    passages: list[Passage] = []
+    run: list[tuple[SentenceFeatures, SentenceFeatures]] = []
+    for pair in pairs:
+        if run and not _follows(run[-1], pair, targets):
+            passages.append(_passage(run))
+            run = []
+        run.append(pair)
+    if run:
+        passages.append(_passage(run))
+    return passages
+
+
+def _follows(previous: tuple[SentenceFeatures, SentenceFeatures],
+             pair: tuple[SentenceFeatures, SentenceFeatures],
+             targets: list[SentenceFeatures]) -> bool:
+    """Whether `pair` continues the passage ending with `previous` in both texts: the
+    next source sentence, or the same one (a sentence the spinner split)."""
+    before, after = targets.index(previous[1]), targets.index(pair[1])
+    return after in (before, before + 1)
+
+
+def _passage(run: list[tuple[SentenceFeatures, SentenceFeatures]]) -> Passage:
+    """The passage covering a run of aligned sentence pairs."""
+    q_start, q_end = run[0][0].start, run[-1][0].end
+    s_start = min(p[1].start for p in run)
+    s_end = max(p[1].end for p in run)
+    return Passage(q_start, q_end - q_start, s_start, s_end - s_start)

@@ -1,0 +1,285 @@
+"""An embedded, on-disk index of reference documents for `trace`.
+
+Layout of an index directory (no server; numpy arrays memory-mapped at query time):
+
+    manifest.json          format, parameters, the segments and their document counts
+    seg-000001/postings.npy  sampled fingerprints (uint32, sorted) ...
+    seg-000001/docs.npy      ... and the segment-local document of each (uint32)
+    seg-000001/store.bin     each document as zlib-compressed JSON [id, text]
+    seg-000001/offsets.npy   where each document starts in store.bin (uint64, n+1)
+    seg-000001/ids.txt       the ids, one JSON string per line (duplicate checks)
+
+`build` writes a whole new directory beside the target and renames it into place;
+`add` writes a new segment, then replaces manifest.json atomically. A crash leaves
+the previous index intact; a half-written segment is never listed and is removed by
+the next `add`.
+
+A query looks its sampled fingerprints up in every segment, counts hits per document,
+and re-ranks the best `Config.trace_candidates` by the share of the query's full
+fingerprint set that the document holds (containment, so an excerpt of a source
+scores as high as a whole copy). Matches under `Config.trace_min_score` are dropped:
+no match rather than a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from unspin.align import align
+from unspin.config import Config
+from unspin.errors import InputError
+from unspin.fingerprint import fingerprints
+from unspin.records import Match
+
+FORMAT = "unspin-index"
+VERSION = 1
+MANIFEST = "manifest.json"
+
+SAMPLE = 2
+"""Keep one fingerprint in `SAMPLE` (by hash, so query and document keep the same ones)
+in the postings. 1 makes the index twice as large for a little more recall on short
+queries; 4 halves it again but a 100-word excerpt then looks up only ~10 fingerprints."""
+MAX_POSTINGS = 5000
+"""A fingerprint held by more documents than this per segment is skipped at query time:
+it says little and costs the most to count."""
+SEGMENT_DOCS = 200_000
+"""Documents per segment written by one `build`/`add`: bounds the memory of sorting
+the postings (about 1 GB of temporaries per segment of news-sized documents)."""
+MIN_FINGERPRINTS = 5
+"""A query with fewer fingerprints (a sentence or two) cannot be traced reliably; it
+gets no match."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """One immutable segment, its arrays memory-mapped."""
+
+    path: Path
+    postings: npt.NDArray[np.uint32]
+    docs: npt.NDArray[np.uint32]
+    offsets: npt.NDArray[np.uint64]
+
+    @classmethod
+    def open(cls, path: Path) -> _Segment:
+        postings = np.load(path / "postings.npy", mmap_mode="r")
+        docs = np.load(path / "docs.npy", mmap_mode="r")
+        offsets = np.load(path / "offsets.npy", mmap_mode="r")
+        if len(postings) != len(docs) or len(offsets) < 1:
+            raise ValueError(f"{path.name}: arrays disagree")
+        if (path / "store.bin").stat().st_size != int(offsets[-1]):
+            raise ValueError(f"{path.name}: store.bin is truncated")
+        return cls(path, postings, docs, offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def document(self, number: int) -> tuple[str, str]:
+        """(id, text) of the segment's document `number`."""
+        start, end = int(self.offsets[number]), int(self.offsets[number + 1])
+        with open(self.path / "store.bin", "rb") as handle:
+            handle.seek(start)
+            doc_id, text = json.loads(zlib.decompress(handle.read(end - start)))
+        return doc_id, text
+
+    def hits(self, keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        """Segment-local documents holding each of `keys`, one entry per hit."""
+        lo = np.searchsorted(self.postings, keys, side="left")
+        hi = np.searchsorted(self.postings, keys, side="right")
+        chunks = [self.docs[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)
+                  if 0 < b - a <= MAX_POSTINGS]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint32)
+
+
+class Index:
+    """Reference documents, searchable by the fingerprints a spinner leaves alone.
+
+    `Index.build(path, docs)` creates one, `Index.open(path)` reads one, `add` extends
+    it and `query` finds the sources of a text. Documents are `(id, text)` pairs.
+    """
+
+    def __init__(self, path: Path, manifest: dict[str, Any], segments: list[_Segment]) -> None:
+        self.path = path
+        self._manifest = manifest
+        self._segments = segments
+
+    # --- creating and opening ------------------------------------------------------
+
+    @classmethod
+    def build(cls, path: str | os.PathLike[str], docs: Iterable[tuple[str, str]]) -> Index:
+        """Index `docs` into a new directory `path`, replacing an index already there.
+
+        Raises `InputError` if `path` holds something other than an unspin index, or
+        for a duplicate or malformed id; then nothing at `path` has changed.
+        """
+        target = Path(path)
+        if target.exists() and not _is_index(target) and (
+                not target.is_dir() or any(target.iterdir())):
+            raise InputError(f"{target}: exists and is not an unspin index; not overwritten")
+        temp = target.parent / f".{target.name}.building-{os.getpid()}"
+        shutil.rmtree(temp, ignore_errors=True)
+        temp.mkdir(parents=True)
+        try:
+            manifest = _new_manifest()
+            _write_segments(temp, manifest, docs, set())
+            _write_manifest(temp, manifest)
+            if target.exists():
+                old = target.parent / f".{target.name}.old-{os.getpid()}"
+                target.rename(old)
+                temp.rename(target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                temp.rename(target)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        return cls.open(target)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Index:
+        """Open the index at `path`; `InputError` if it is missing or corrupt."""
+        root = Path(path)
+        if not root.is_dir():
+            raise InputError(f"{root}: no such index")
+        try:
+            manifest = json.loads((root / MANIFEST).read_text("utf-8"))
+            if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+                raise ValueError("not an unspin index of this version")
+            segments = [_Segment.open(root / s["name"]) for s in manifest["segments"]]
+            if [len(s) for s in segments] != [s["docs"] for s in manifest["segments"]]:
+                raise ValueError("segment sizes disagree with the manifest")
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{root}: not a readable unspin index ({error})") from None
+        return cls(root, manifest, segments)
+
+    def add(self, docs: Iterable[tuple[str, str]]) -> int:
+        """Add `docs` as new segment(s); returns how many were added.
+
+        Ids already in the index (or repeated in `docs`) raise `InputError`, and then
+        the index is unchanged.
+        """
+        for leftover in self.path.glob(".seg-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        manifest = json.loads(json.dumps(self._manifest))
+        before = manifest["docs"]
+        _write_segments(self.path, manifest, docs, set(self.ids()))
+        _write_manifest(self.path, manifest)
+        fresh = Index.open(self.path)
+        self._manifest, self._segments = fresh._manifest, fresh._segments
+        return int(self._manifest["docs"] - before)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._manifest["docs"])
+
+    def ids(self) -> Iterator[str]:
+        """Every document id, in index order."""
+        for segment in self._segments:
+            with open(segment.path / "ids.txt", encoding="utf-8") as handle:
+                for line in handle:
+                    yield json.loads(line)
+
+    def query(self, text: str, *, top: int = 5, config: Config | None = None) -> list[Match]:
+        """The reference documents `text` was most likely spun from, best first.
+
+        Each match has its containment score and the aligned passages; documents under
+        `config.trace_min_score` are left out, so an unsourced text gets [].
+        """
+        config = config or Config()
+        query_prints = fingerprints(text)
+        if len(query_prints) < MIN_FINGERPRINTS:
+            return []
+        sampled = query_prints[query_prints % SAMPLE == 0]
+        counted: list[tuple[int, int, int]] = []  # (hits, segment, local doc)
+        for number, segment in enumerate(self._segments):
+            docs, counts = np.unique(segment.hits(sampled), return_counts=True)
+            best = np.argsort(-counts, kind="stable")[: config.trace_candidates]
+            counted += [(int(counts[i]), number, int(docs[i])) for i in best]
+        counted.sort(key=lambda c: (-c[0], c[1], c[2]))
+        matches: list[Match] = []
+        for _, number, local in counted[: config.trace_candidates]:
+            doc_id, source = self._segments[number].document(local)
+            shared = np.intersect1d(query_prints, fingerprints(source), assume_unique=True)
+            score = len(shared) / len(query_prints)
+            if score >= config.trace_min_score:
+                matches.append(Match(doc_id, round(score, 4), tuple(align(text, source))))
+        matches.sort(key=lambda m: -m.score)
+        return matches[:top]
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def _is_index(path: Path) -> bool:
+    return (path / MANIFEST).is_file()
+
+
+def _new_manifest() -> dict[str, Any]:
+    return {"format": FORMAT, "version": VERSION, "sample": SAMPLE, "docs": 0, "segments": []}
+
+
+def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    """Replace root/manifest.json atomically (write a temporary file, then rename)."""
+    temp = root / f".{MANIFEST}.{os.getpid()}"
+    temp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    os.replace(temp, root / MANIFEST)
+
+
+def _write_segments(root: Path, manifest: dict[str, Any], docs: Iterable[tuple[str, str]],
+                    seen: set[str]) -> None:
+    """Write `docs` as segments of up to `SEGMENT_DOCS` under `root`, listing them in
+    `manifest` (not yet saved)."""
+    batch: list[tuple[str, str]] = []
+    for doc_id, text in docs:
+        if not isinstance(doc_id, str) or not doc_id or "\n" in doc_id:
+            raise InputError(f"bad document id {doc_id!r}: ids are non-empty one-line strings")
+        if doc_id in seen:
+            raise InputError(f"duplicate document id {doc_id!r}")
+        seen.add(doc_id)
+        batch.append((doc_id, text))
+        if len(batch) == SEGMENT_DOCS:
+            _write_segment(root, manifest, batch)
+            batch = []
+    if batch:
+        _write_segment(root, manifest, batch)
+
+
+def _write_segment(root: Path, manifest: dict[str, Any], batch: list[tuple[str, str]]) -> None:
+    """Write one segment into a hidden directory, then rename it to its final name."""
+    number = 1 + max((int(s["name"].split("-")[1]) for s in manifest["segments"]), default=0)
+    name = f"seg-{number:06d}"
+    temp = root / f".{name}"
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    keys: list[npt.NDArray[np.uint32]] = []
+    owners: list[npt.NDArray[np.uint32]] = []
+    offsets = [0]
+    with open(temp / "store.bin", "wb") as store, \
+            open(temp / "ids.txt", "w", encoding="utf-8") as ids:
+        for local, (doc_id, text) in enumerate(batch):
+            prints = fingerprints(text)
+            prints = prints[prints % SAMPLE == 0]
+            keys.append(prints)
+            owners.append(np.full(len(prints), local, dtype=np.uint32))
+            blob = zlib.compress(json.dumps([doc_id, text]).encode(), 1)
+            store.write(blob)
+            offsets.append(offsets[-1] + len(blob))
+            ids.write(json.dumps(doc_id) + "\n")
+    postings = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint32)
+    docs = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
+    order = np.argsort(postings, kind="stable")
+    np.save(temp / "postings.npy", postings[order])
+    np.save(temp / "docs.npy", docs[order])
+    np.save(temp / "offsets.npy", np.array(offsets, dtype=np.uint64))
+    temp.rename(root / name)
+    manifest["segments"].append({"name": name, "docs": len(batch)})
+    manifest["docs"] += len(batch)
