@@ -1,8 +1,10 @@
-"""The `unspin` command: check, restore, repair and screen, 1:1 over the library.
+"""The `unspin` command: check, restore, repair, screen, index and trace, 1:1 over
+the library.
 
-Thin by design: it reads input, calls `unspin.check`/`restore`/`repair` and
-prints the result, so the CLI and the library can never disagree. Every error a
-user can cause is one `unspin: error: ...` line on stderr and exit status 2.
+Thin by design: it reads input, calls `unspin.check`/`restore`/`repair` or
+`unspin.Index` and prints the result, so the CLI and the library can never disagree.
+Every error a user can cause is one `unspin: error: ...` line on stderr and exit
+status 2.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from unspin import Config, InputError, Report, __version__, check, repair, restore
-from unspin.engine import neural_scorer
-from unspin.inputs import count_rows, iter_jsonl, name_of, read_text
+from unspin.engine import neural_scorer, validate_text
+from unspin.inputs import count_rows, iter_corpus, iter_jsonl, name_of, read_text
+
+if TYPE_CHECKING:
+    from unspin.index import Index
 
 PROG = "unspin"
 EXIT_OK = 0
@@ -64,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser: one subcommand per library function, plus `screen`."""
+    """The argument parser: one subcommand per library function, plus `screen`, `index`
+    (build, add) and `trace` over `unspin.Index`."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="Detect, explain and reverse machine-spun text.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -112,6 +118,51 @@ def build_parser() -> argparse.ArgumentParser:
     screen_cmd.add_argument("--restore", action="store_true",
                             help='add each document\'s restored text as "restored"')
     screen_cmd.set_defaults(run=_screen)
+
+    corpus_help = ("JSON Lines file of {\"id\", \"text\"} rows, a .txt file, or a directory "
+                   "of .txt files (searched recursively; id = path inside it)")
+    index_cmd = commands.add_parser(
+        "index", help="build or extend an index of reference documents for trace",
+        description="Build or extend an on-disk index of reference documents for `trace`.")
+    actions = index_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    index_epilog = ("Documents with empty text are reported on stderr and skipped; any other "
+                    "bad input (a malformed row, an unreadable file, a duplicate id) is an "
+                    "error, and then the index is left as it was. exit status: 0 done, "
+                    "2 usage or input error")
+    build_cmd = actions.add_parser(
+        "build", help="index corpora into a new directory",
+        description="Index the documents of every CORPUS into a new index directory, "
+                    "replacing an index already there.", epilog=index_epilog)
+    build_cmd.add_argument("corpora", nargs="+", metavar="CORPUS", help=corpus_help)
+    build_cmd.add_argument("-o", "--output", required=True, metavar="INDEX_DIR",
+                           help="the index directory to create (an existing index there is "
+                                "replaced; any other file or non-empty directory is refused)")
+    build_cmd.set_defaults(run=_index_build)
+    add_cmd = actions.add_parser(
+        "add", help="add corpora to an existing index",
+        description="Add the documents of every CORPUS to an existing index.",
+        epilog=index_epilog)
+    add_cmd.add_argument("index", metavar="INDEX_DIR", help="index made by `unspin index build`")
+    add_cmd.add_argument("corpora", nargs="+", metavar="CORPUS", help=corpus_help)
+    add_cmd.set_defaults(run=_index_add)
+
+    trace_cmd = commands.add_parser(
+        "trace", help="find the reference documents a text was spun from",
+        description='Find the indexed documents a text was spun from: one {"id", '
+                    '"matches"} object per query, each match with its score and the '
+                    "aligned passages. A PATH ending in .jsonl holds one {\"id\", "
+                    '"text"} query a line; bad rows are reported on stderr and skipped.',
+        epilog="exit status: 0 done (with or without matches), 2 usage or input error")
+    trace_cmd.add_argument("path", metavar="PATH",
+                           help="UTF-8 text file, - for standard input, or QUERIES.jsonl")
+    trace_cmd.add_argument("--index", required=True, metavar="INDEX_DIR",
+                           help="index made by `unspin index build`")
+    trace_cmd.add_argument("--format", choices=("json", "jsonl"), default="json",
+                           help="one JSON object (an array for a .jsonl input; default), "
+                                "or one object a line")
+    trace_cmd.add_argument("--top", type=_positive_int, default=5, metavar="K",
+                           help="at most K matches per query (default 5)")
+    trace_cmd.set_defaults(run=_trace)
     return parser
 
 
@@ -192,6 +243,135 @@ def _screen(args: argparse.Namespace) -> int:
         progress.close()
     print(f"screened {written} documents, skipped {skipped}", file=sys.stderr)
     return EXIT_OK
+
+
+def _index_build(args: argparse.Namespace) -> int:
+    """`unspin index build`: a new index from the corpora, or no change at all."""
+    from unspin.index import Index  # needs numpy, which the other commands do not
+
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise InputError(f"{output}: directory {output.parent} does not exist")
+    corpora = _Corpora(args.corpora)
+    with corpora.naming_errors():
+        index = Index.build(output, corpora)
+    print(f"indexed {len(index)} documents into {output}{corpora.skip_note()}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _index_add(args: argparse.Namespace) -> int:
+    """`unspin index add`: the corpora's documents added to an index, or no change at all."""
+    from unspin.index import Index
+
+    index = Index.open(args.index)
+    corpora = _Corpora(args.corpora)
+    with corpora.naming_errors():
+        added = index.add(corpora)
+    print(f"added {added} documents to {args.index} (now {len(index)}){corpora.skip_note()}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+class _Corpora:
+    """The documents of several corpora in order, for `Index.build`/`add`.
+
+    Every corpus is opened up front, so a missing one fails before any work. Empty
+    documents are reported on stderr and counted. `naming_errors` prefixes an error the
+    index raises about a document (a duplicate id) with the corpus it came from.
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self.skipped = 0
+        self._current: str | None = None
+        self._sources = [(path, iter_corpus(path, self._skip)) for path in paths]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for path, documents in self._sources:
+            for document in documents:
+                self._current = path  # set only while the index looks at this document
+                yield document
+                self._current = None
+
+    @contextmanager
+    def naming_errors(self) -> Iterator[None]:
+        """Name the corpus in an `InputError` the index raised about one of its documents."""
+        try:
+            yield
+        except InputError as error:
+            if self._current is None:  # a reading error: it names its file already
+                raise
+            raise InputError(f"{self._current}: {error}") from None
+
+    def skip_note(self) -> str:
+        """", skipped N" for the summary line, or nothing if none was skipped."""
+        return f", skipped {self.skipped}" if self.skipped else ""
+
+    def _skip(self, message: str) -> None:
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+        self.skipped += 1
+
+
+def _trace(args: argparse.Namespace) -> int:
+    """`unspin trace`: the matches of one text, or of every row of a .jsonl file."""
+    from unspin.index import Index
+
+    index = Index.open(args.index)
+    config = Config()
+    if not args.path.lower().endswith(".jsonl"):
+        text = read_text(args.path)
+        result = _for_path(args.path, lambda: _trace_one(index, args.path, text, args, config))
+        print(json.dumps(result, ensure_ascii=False,
+                         indent=2 if args.format == "json" else None))
+        return EXIT_OK
+    rows = iter_jsonl(args.path)  # fails before any output
+    progress = _Progress(count_rows(args.path) if sys.stderr.isatty() else None)
+    results: list[dict[str, object]] = []
+    traced = matched = skipped = 0
+    try:
+        for number, row in rows:
+            try:
+                if isinstance(row, InputError):
+                    raise row
+                result = _trace_one(index, row["id"], row["text"], args, config)
+            except InputError as error:
+                progress.clear()
+                print(f"{PROG}: {args.path}:{number}: {error}, skipped", file=sys.stderr)
+                skipped += 1
+            else:
+                traced += 1
+                matched += bool(result["matches"])
+                if args.format == "jsonl":
+                    print(json.dumps(result, ensure_ascii=False))
+                else:
+                    results.append(result)
+            progress.advance()
+    finally:
+        progress.close()
+    if args.format == "json":
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"traced {traced} queries, {matched} with a match, skipped {skipped}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _trace_one(index: Index, query_id: str, text: str, args: argparse.Namespace,
+               config: Config) -> dict[str, object]:
+    """The `{"id", "matches"}` object of one query; `InputError` for empty or huge text."""
+    validate_text(text, config)
+    matches = index.query(text, top=args.top, config=config)
+    return {"id": query_id, "matches": [match.to_dict() for match in matches]}
+
+
+def _positive_int(value: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def _screen_row(row: dict[str, str] | InputError, with_restore: bool, config: Config) -> str:

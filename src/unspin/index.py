@@ -151,7 +151,8 @@ class Index:
             raise InputError(f"{root}: no such index")
         try:
             manifest = json.loads((root / MANIFEST).read_text("utf-8"))
-            if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+                    or manifest.get("version") != VERSION:
                 raise ValueError("not an unspin index of this version")
             segments = [_Segment.open(root / s["name"]) for s in manifest["segments"]]
             if [len(s) for s in segments] != [s["docs"] for s in manifest["segments"]]:

@@ -1,4 +1,4 @@
-"""Reading user input (a text file, stdin, or JSON Lines) with one-line errors.
+"""Reading user input (a text file, stdin, JSON Lines, a corpus) with one-line errors.
 
 Every problem a user can cause becomes an `InputError` whose message names the
 path, so the adapters can print it as is instead of a traceback.
@@ -10,12 +10,16 @@ import codecs
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import PurePath
 
 from unspin.errors import InputError
 
 STDIN = "-"
 """The path that means standard input."""
+
+TEXT_SUFFIX = ".txt"
+"""Files of a corpus directory that are documents (compared case-insensitively)."""
 
 _SAMPLE_BYTES = 8192
 """How much of a file the binary sniff looks at."""
@@ -33,19 +37,10 @@ def read_text(path: str) -> str:
     UTF-8 (naming the byte offset) and empty or whitespace-only text.
     """
     label = name_of(path)
-    data = sys.stdin.buffer.read() if path == STDIN else _read_file(path)
-    _reject_binary(label, data[:_SAMPLE_BYTES])
-    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    try:
-        text = data[skipped:].decode("utf-8")
-    except UnicodeDecodeError as error:
-        offset = skipped + error.start
-        raise InputError(
-            f"{label}: not valid UTF-8 at byte {offset} (0x{data[offset]:02x})"
-        ) from None
-    if not text.strip():
-        raise InputError(f"{label}: input is empty" if not text else
-                         f"{label}: input contains only whitespace")
+    text = _decode(label, sys.stdin.buffer.read() if path == STDIN else _read_file(path))
+    problem = _emptiness(text)
+    if problem:
+        raise InputError(f"{label}: {problem}")
     return text
 
 
@@ -59,6 +54,30 @@ def iter_jsonl(path: str) -> Iterator[tuple[int, dict[str, str] | InputError]]:
     """
     _reject_binary(path, _read_file(path, limit=_SAMPLE_BYTES))
     return _rows(path)
+
+
+def iter_corpus(path: str, skipped: Callable[[str], None] | None = None
+                ) -> Iterator[tuple[str, str]]:
+    """The documents of the corpus at `path` as `(id, text)`, to build an index from.
+
+    `path` is a directory (every `*.txt` file under it, in path order, hidden files and
+    folders left out; id = the path relative to `path`, "/"-separated), one `.txt` file
+    (id = its file name) or a JSON Lines file of `{"id", "text"}` rows. An index is built
+    from a whole corpus or not at all, so a malformed row raises `InputError` naming
+    `path:line`, and an unreadable, binary or non-UTF-8 file one naming the file. A
+    document with no text (empty or whitespace only) has nothing to trace to: it is
+    left out, and `skipped` (if given) gets a message naming it. A missing `path` or a
+    directory without `.txt` files raises here, before the first document.
+    """
+    if os.path.isdir(path):
+        files = _text_files(path)
+        if not files:
+            raise InputError(f"{path}: no .txt files in this directory")
+        return _file_documents(files, skipped)
+    if path.lower().endswith(TEXT_SUFFIX):
+        _read_file(path, limit=0)
+        return _file_documents([(os.path.basename(path), path)], skipped)
+    return _row_documents(path, iter_jsonl(path), skipped)
 
 
 def count_rows(path: str) -> int:
@@ -75,6 +94,43 @@ def _rows(path: str) -> Iterator[tuple[int, dict[str, str] | InputError]]:
                 line = line.removeprefix(codecs.BOM_UTF8)
             if line.strip():
                 yield number, _parse_row(line)
+
+
+def _text_files(root: str) -> list[tuple[str, str]]:
+    """`(id, path)` of every non-hidden `.txt` file under `root`, sorted by id."""
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in names:
+            if name.lower().endswith(TEXT_SUFFIX) and not name.startswith("."):
+                file = os.path.join(folder, name)
+                found.append((PurePath(os.path.relpath(file, root)).as_posix(), file))
+    return sorted(found)
+
+
+def _file_documents(files: list[tuple[str, str]], skipped: Callable[[str], None] | None
+                    ) -> Iterator[tuple[str, str]]:
+    """Read each `(id, path)` of `files` (the body of `iter_corpus` for text files)."""
+    for doc_id, file in files:
+        text = _decode(file, _read_file(file))
+        problem = _emptiness(text)
+        if not problem:
+            yield doc_id, text
+        elif skipped:
+            skipped(f"{file}: {problem}")
+
+
+def _row_documents(path: str, rows: Iterator[tuple[int, dict[str, str] | InputError]],
+                   skipped: Callable[[str], None] | None) -> Iterator[tuple[str, str]]:
+    """The documents of parsed JSON Lines `rows` (the body of `iter_corpus` for JSONL)."""
+    for number, row in rows:
+        if isinstance(row, InputError):
+            raise InputError(f"{path}:{number}: {row}")
+        problem = _emptiness(row["text"])
+        if not problem:
+            yield row["id"], row["text"]
+        elif skipped:
+            skipped(f"{path}:{number}: {problem}")
 
 
 def _parse_row(line: bytes) -> dict[str, str] | InputError:
@@ -98,6 +154,26 @@ def _parse_row(line: bytes) -> dict[str, str] | InputError:
     except UnicodeEncodeError:
         return InputError("row contains an unpaired surrogate escape (\\ud800-\\udfff)")
     return {"id": str(row_id), "text": text}
+
+
+def _decode(label: str, data: bytes) -> str:
+    """`data` as UTF-8 text without a leading BOM; `InputError` if binary or undecodable."""
+    _reject_binary(label, data[:_SAMPLE_BYTES])
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skipped:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = skipped + error.start
+        raise InputError(
+            f"{label}: not valid UTF-8 at byte {offset} (0x{data[offset]:02x})"
+        ) from None
+
+
+def _emptiness(text: str) -> str | None:
+    """Why `text` holds nothing to work on, or None if it does."""
+    if text.strip():
+        return None
+    return "input is empty" if not text else "input contains only whitespace"
 
 
 def _read_file(path: str, limit: int = -1) -> bytes:
