@@ -63,8 +63,8 @@ def test_sentence_features_cover_each_sentence() -> None:
 def test_align_pairs_a_spun_copy_with_its_source_as_one_passage() -> None:
     [passage] = align(SPUN, SOURCE)
     assert (passage.query_offset, passage.source_offset) == (0, 0)
-    assert passage.query_length == len(SPUN) - 1  # up to the last word, not the full stop
-    assert passage.source_length == len(SOURCE) - 1
+    assert passage.query_length == len(SPUN)  # the full stop included
+    assert passage.source_length == len(SOURCE)
 
 
 def test_align_finds_nothing_between_unrelated_texts() -> None:

@@ -131,6 +131,21 @@ def test_add_with_a_duplicate_id_leaves_the_index_unchanged(
     assert len(reopened) == 3 and reopened.query(UNRELATED) == []
 
 
+def test_an_add_that_fails_after_writing_a_segment_does_not_block_the_next(
+        index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("unspin.index.SEGMENT_DOCS", 1)
+    with pytest.raises(InputError, match="duplicate document id"):
+        index.add([("extra", UNRELATED), ("rail", RAIL)])  # "extra" is written, then fails
+    assert len(Index.open(index.path)) == 3
+    assert index.add([("extra", UNRELATED)]) == 1
+    assert [m.id for m in Index.open(index.path).query(UNRELATED)] == ["extra"]
+
+
+def test_query_refuses_empty_text(index: Index) -> None:
+    with pytest.raises(InputError, match="empty"):
+        index.query("  \n")
+
+
 def test_build_refuses_a_directory_that_is_not_an_index(tmp_path: Path) -> None:
     target = tmp_path / "mine"
     target.mkdir()

@@ -8,8 +8,12 @@ texts become one passage.
 
 from __future__ import annotations
 
+import re
+
 from unspin.fingerprint import SentenceFeatures, sentence_features
 from unspin.records import Passage
+
+_CLOSING = re.compile(r"[.!?;:]*[\"'\u201d\u2019)\]]*")
 
 MIN_SIMILARITY = 0.2
 """Jaccard similarity of features above which two sentences are aligned. Lower aligns
@@ -33,11 +37,11 @@ def align(query: str, source: str) -> list[Passage]:
     run: list[tuple[SentenceFeatures, SentenceFeatures]] = []
     for pair in pairs:
         if run and not _follows(run[-1], pair, targets):
-            passages.append(_passage(run))
+            passages.append(_passage(query, source, run))
             run = []
         run.append(pair)
     if run:
-        passages.append(_passage(run))
+        passages.append(_passage(query, source, run))
     return passages
 
 
@@ -50,9 +54,16 @@ def _follows(previous: tuple[SentenceFeatures, SentenceFeatures],
     return after in (before, before + 1)
 
 
-def _passage(run: list[tuple[SentenceFeatures, SentenceFeatures]]) -> Passage:
-    """The passage covering a run of aligned sentence pairs."""
-    q_start, q_end = run[0][0].start, run[-1][0].end
+def _passage(query: str, source: str,
+             run: list[tuple[SentenceFeatures, SentenceFeatures]]) -> Passage:
+    """The passage covering a run of aligned sentence pairs, closing punctuation included."""
+    q_start, q_end = run[0][0].start, _closed(query, run[-1][0].end)
     s_start = min(p[1].start for p in run)
-    s_end = max(p[1].end for p in run)
+    s_end = _closed(source, max(p[1].end for p in run))
     return Passage(q_start, q_end - q_start, s_start, s_end - s_start)
+
+
+def _closed(text: str, end: int) -> int:
+    """`end` moved past the punctuation and closing quotes that end a sentence there."""
+    m = _CLOSING.match(text, end)
+    return m.end() if m else end

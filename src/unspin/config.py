@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from unspin.errors import InputError
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -112,3 +114,11 @@ class Config:
 
     max_chars: int = 5_000_000
     """Longest input accepted, in code points; longer input is refused, not truncated."""
+
+
+def validate_text(text: str, config: Config) -> None:
+    """Refuse input no check can be made on, with a one-line reason."""
+    if not text.strip():
+        raise InputError("input is empty")
+    if len(text) > config.max_chars:
+        raise InputError(f"input has {len(text):,} characters; the limit is {config.max_chars:,}")

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from unspin.config import Config
+from unspin.config import validate_text as validate_text  # re-exported
 from unspin.discover import Proposal, propose
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
@@ -21,14 +22,6 @@ from unspin.tokens import STOPWORDS, Token, match_case, sentences
 FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
-
-
-def validate_text(text: str, config: Config) -> None:
-    """Refuse input no check can be made on, with a one-line reason."""
-    if not text.strip():
-        raise InputError("input is empty")
-    if len(text) > config.max_chars:
-        raise InputError(f"input has {len(text):,} characters; the limit is {config.max_chars:,}")
 
 
 def _with_article(

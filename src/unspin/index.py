@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from unspin.align import align
-from unspin.config import Config
+from unspin.config import Config, validate_text
 from unspin.errors import InputError
 from unspin.fingerprint import fingerprints
 from unspin.records import Match
@@ -167,8 +167,10 @@ class Index:
         Ids already in the index (or repeated in `docs`) raise `InputError`, and then
         the index is unchanged.
         """
-        for leftover in self.path.glob(".seg-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        listed = {s["name"] for s in self._manifest["segments"]}
+        for leftover in [*self.path.glob(".seg-*"), *self.path.glob("seg-*")]:
+            if leftover.name not in listed:  # left by an add that failed or crashed
+                shutil.rmtree(leftover, ignore_errors=True)
         manifest = json.loads(json.dumps(self._manifest))
         before = manifest["docs"]
         _write_segments(self.path, manifest, docs, set(self.ids()))
@@ -193,9 +195,11 @@ class Index:
         """The reference documents `text` was most likely spun from, best first.
 
         Each match has its containment score and the aligned passages; documents under
-        `config.trace_min_score` are left out, so an unsourced text gets [].
+        `config.trace_min_score` are left out, so an unsourced text gets []. Empty or
+        oversized text raises `InputError`.
         """
         config = config or Config()
+        validate_text(text, config)
         query_prints = fingerprints(text)
         if len(query_prints) < MIN_FINGERPRINTS:
             return []
