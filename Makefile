@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 
-.PHONY: demo test eval eval-neural bench bench-neural neural lint lexicon calibrate clean
+.PHONY: demo test eval eval-neural bench bench-trace-1m bench-neural neural lint lexicon calibrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,9 +25,15 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python tools/eval.py --data $(SHARED) --n 100
+	$(BIN)/python tools/eval_trace.py --data $(SHARED)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_trace.py
+
+# The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
+bench-trace-1m: $(STAMP)
+	$(BIN)/python tools/bench_trace.py --docs 1000000
 
 # The optional neural path (compiles llama.cpp on first install: several minutes).
 neural: $(STAMP)
