@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,50 +52,77 @@ class Unit:
 
 def skeleton(text: str) -> list[list[Unit]]:
     """The skeleton of `text`, one list of units per sentence."""
-    return [[Unit(symbol, start, end, tuple(words)) for symbol, start, end, words in units]
-            for units in _sentences(text)]
+    matches = list(_TOKEN.finditer(text))
+    words = [m.group() for m in matches]
+    sentences: dict[int, list[Unit]] = {}
+    for symbol, first, last, sentence in _walk(words):
+        run = tuple(w.lower() for w in words[first : last + 1]) if symbol == PLACEHOLDER else ()
+        unit = Unit(symbol, matches[first].start(), matches[last].end(), run)
+        sentences.setdefault(sentence, []).append(unit)
+    return list(sentences.values())
 
 
-def _sentences(text: str) -> list[list[tuple[str, int, int, list[str]]]]:
-    """The skeleton as plain tuples (symbol, start, end, run words): the fast path."""
-    sentences: list[list[tuple[str, int, int, list[str]]]] = []
-    current: list[tuple[str, int, int, list[str]]] = []
-    run: list[str] = []
-    run_start = run_end = 0
-    stopwords = STOPWORDS
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        first = word[0]
-        if not first.isalnum():  # sentence end
-            if run:
-                current.append((PLACEHOLDER, run_start, run_end, run))
-                run = []
-            if current:
-                sentences.append(current)
-                current = []
+_INITIAL: dict[str, str | None] = {}
+_INNER: dict[str, str | None] = {}
+_CRC: dict[str, int] = {}
+_CACHE_LIMIT = 1 << 20
+"""Distinct tokens remembered per cache; a cache is emptied when full (memory stays flat)."""
+
+
+def _symbol(word: str, initial: bool) -> str | None:
+    """A token's symbol ("" ends a sentence, None is a content word)."""
+    if not word[0].isalnum():
+        return ""
+    lower = word.lower()
+    if any(c.isdigit() for c in word):
+        return "#" + lower
+    if word[0].isupper() and not initial:
+        return "^" + lower
+    return lower if lower in STOPWORDS else None
+
+
+def _walk(words: list[str]) -> list[tuple[str, int, int, int]]:
+    """The units of a token list as (symbol, first token, last token, sentence number).
+
+    Tokens are classified once per process and remembered, so a corpus pays for each
+    distinct word only once.
+    """
+    units: list[tuple[str, int, int, int]] = []
+    sentence, initial, run_start = 0, True, -1
+    for i, word in enumerate(words):
+        cache = _INITIAL if initial else _INNER
+        symbol = cache.get(word, PLACEHOLDER)  # no token's symbol is the placeholder
+        if symbol == PLACEHOLDER:
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            symbol = cache[word] = _symbol(word, initial)
+        if symbol is None:
+            if run_start < 0:
+                run_start = i
+            initial = False
             continue
-        lower = word.lower()
-        if first.isdigit() or (not word.isalpha() and any(c.isdigit() for c in word)):
-            symbol = "#" + lower
-        elif first.isupper() and (current or run):
-            symbol = "^" + lower
-        elif lower in stopwords:
-            symbol = lower
-        else:
-            if not run:
-                run_start = m.start()
-            run.append(lower)
-            run_end = m.end()
+        if run_start >= 0:
+            units.append((PLACEHOLDER, run_start, i - 1, sentence))
+            run_start = -1
+        if not symbol:
+            sentence += not initial
+            initial = True
             continue
-        if run:
-            current.append((PLACEHOLDER, run_start, run_end, run))
-            run = []
-        current.append((symbol, m.start(), m.end(), []))
-    if run:
-        current.append((PLACEHOLDER, run_start, run_end, run))
-    if current:
-        sentences.append(current)
-    return sentences
+        units.append((symbol, i, i, sentence))
+        initial = False
+    if run_start >= 0:
+        units.append((PLACEHOLDER, run_start, len(words) - 1, sentence))
+    return units
+
+
+def _crc(symbol: str) -> int:
+    """CRC-32 of a symbol, remembered."""
+    value = _CRC.get(symbol)
+    if value is None:
+        if len(_CRC) >= _CACHE_LIMIT:
+            _CRC.clear()
+        value = _CRC[symbol] = zlib.crc32(symbol.encode())
+    return value
 
 
 _GRAM_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
@@ -103,43 +131,62 @@ _PAIR_MULTIPLIERS = np.array([0xC4CEB9FE1A85EC53, 0x94D049BB133111EB], dtype=np.
 
 
 def fingerprints(text: str) -> npt.NDArray[np.uint32]:
-    """The sorted, unique 32-bit fingerprints of `text`.
+    """The sorted, unique 32-bit fingerprints of `text`."""
+    return fingerprint_pairs([text])[1]
+
+
+def fingerprint_pairs(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32],
+                                                      npt.NDArray[np.uint32]]:
+    """The unique (document, fingerprint) pairs of `texts`, sorted: two aligned arrays.
 
     Each unit's symbol is hashed once (CRC-32); an n-gram's fingerprint mixes its
     units' hashes with fixed odd multipliers (wrapping 64-bit arithmetic, top 32 bits),
-    so the same n-gram gets the same fingerprint in every document and process.
+    so the same n-gram gets the same fingerprint in every document and process. The
+    array work is done once for the whole batch: numpy's per-call overhead, not the
+    arithmetic, dominates for a single document.
     """
-    symbols: list[str] = []
-    sentence: list[int] = []
-    for number, units in enumerate(_sentences(text)):
-        symbols += [u[0] for u in units]
-        sentence += [number] * len(units)
-    if not symbols:
-        return np.zeros(0, dtype=np.uint32)
-    hashes = np.array([zlib.crc32(s.encode()) for s in symbols], dtype=np.uint64)
-    kinds = np.array([s[0] for s in symbols])
-    anchor = (kinds == "#") | (kinds == "^")
-    parts = [_anchor_pairs(hashes[anchor])]
+    hashes: list[int] = []
+    meta: list[int] = []  # per unit: global sentence, whether an anchor, whether kept
+    owner: list[int] = []
+    base = 0
+    for number, text in enumerate(texts):
+        units = _walk(_TOKEN.findall(text))
+        if not units:
+            continue
+        hashes += [_crc(u[0]) for u in units]
+        meta += [(base + u[3]) << 2 | (u[0][0] in "#^") << 1 | (u[0] != PLACEHOLDER)
+                 for u in units]
+        owner += [number] * len(units)
+        base += units[-1][3] + 1
+    if not hashes:
+        empty = np.zeros(0, dtype=np.uint32)
+        return empty, empty
+    h = np.array(hashes, dtype=np.uint64)
+    m = np.array(meta, dtype=np.int64)
+    docs = np.array(owner, dtype=np.uint64)
+    anchor = np.flatnonzero(m & 2)
+    same = docs[anchor[:-1]] == docs[anchor[1:]]
+    keys = [_key(docs[anchor[:-1]][same], h[anchor[:-1]][same] * _PAIR_MULTIPLIERS[0]
+                 + h[anchor[1:]][same] * _PAIR_MULTIPLIERS[1])]
     n = SKELETON_N
-    if len(symbols) >= n:
-        sent = np.array(sentence)
-        kept = np.concatenate(([0], np.cumsum(kinds != PLACEHOLDER)))
-        anchors = np.concatenate(([0], np.cumsum(anchor)))
-        count = len(symbols) - n + 1
-        inside = sent[: count] == sent[n - 1 :]
-        wanted = ((kept[n:] - kept[:count]) >= MIN_KEPT) | ((anchors[n:] - anchors[:count]) > 0)
+    if len(h) >= n:
+        count = len(h) - n + 1
+        kept = np.concatenate(([0], np.cumsum(m & 1)))
+        anchors = np.concatenate(([0], np.cumsum((m & 2) > 0)))
+        inside = (m[:count] >> 2) == (m[n - 1 :] >> 2)
+        wanted = inside & (((kept[n:] - kept[:count]) >= MIN_KEPT)
+                           | (anchors[n:] > anchors[:count]))
         mixed = np.zeros(count, dtype=np.uint64)
         for k in range(n):
-            mixed += hashes[k : k + count] * _GRAM_MULTIPLIERS[k]
-        parts.append(mixed[inside & wanted])
-    return np.unique((np.concatenate(parts) >> np.uint64(32)).astype(np.uint32))
+            mixed += h[k : k + count] * _GRAM_MULTIPLIERS[k]
+        keys.append(_key(docs[:count][wanted], mixed[wanted]))
+    unique = np.unique(np.concatenate(keys))
+    return (unique >> np.uint64(32)).astype(np.uint32), unique.astype(np.uint32)
 
 
-def _anchor_pairs(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """Mixed hashes of each pair of consecutive anchors."""
-    if len(hashes) < 2:
-        return np.zeros(0, dtype=np.uint64)
-    return hashes[:-1] * _PAIR_MULTIPLIERS[0] + hashes[1:] * _PAIR_MULTIPLIERS[1]
+def _key(docs: npt.NDArray[np.uint64], mixed: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """(document << 32) | fingerprint, the fingerprint being the top 32 bits of `mixed`."""
+    return (docs << np.uint64(32)) | (mixed >> np.uint64(32))
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ import numpy.typing as npt
 from unspin.align import align
 from unspin.config import Config, validate_text
 from unspin.errors import InputError
-from unspin.fingerprint import fingerprints
+from unspin.fingerprint import fingerprint_pairs, fingerprints
 from unspin.records import Match
 
 FORMAT = "unspin-index"
@@ -55,6 +55,8 @@ it says little and costs the most to count."""
 SEGMENT_DOCS = 200_000
 """Documents per segment written by one `build`/`add`: bounds the memory of sorting
 the postings (about 1 GB of temporaries per segment of news-sized documents)."""
+FINGERPRINT_BATCH = 1000
+"""Documents fingerprinted together when building (amortizes numpy's per-call cost)."""
 MIN_FINGERPRINTS = 5
 """A query with fewer fingerprints (a sentence or two) cannot be traced reliably; it
 gets no match."""
@@ -210,11 +212,14 @@ class Index:
             best = np.argsort(-counts, kind="stable")[: config.trace_candidates]
             counted += [(int(counts[i]), number, int(docs[i])) for i in best]
         counted.sort(key=lambda c: (-c[0], c[1], c[2]))
+        chosen = counted[: config.trace_candidates]
+        sources = [self._segments[number].document(local) for _, number, local in chosen]
+        owners, prints = fingerprint_pairs([text for _, text in sources])
+        held = np.bincount(owners[np.isin(prints, query_prints, assume_unique=False)],
+                           minlength=len(sources))
         matches: list[Match] = []
-        for _, number, local in counted[: config.trace_candidates]:
-            doc_id, source = self._segments[number].document(local)
-            shared = np.intersect1d(query_prints, fingerprints(source), assume_unique=True)
-            score = len(shared) / len(query_prints)
+        for (doc_id, source), shared in zip(sources, held.tolist(), strict=True):
+            score = shared / len(query_prints)
             if score >= config.trace_min_score:
                 matches.append(Match(doc_id, round(score, 4), tuple(align(text, source))))
         matches.sort(key=lambda m: -m.score)
@@ -270,15 +275,17 @@ def _write_segment(root: Path, manifest: dict[str, Any], batch: list[tuple[str, 
     offsets = [0]
     with open(temp / "store.bin", "wb") as store, \
             open(temp / "ids.txt", "w", encoding="utf-8") as ids:
-        for local, (doc_id, text) in enumerate(batch):
-            prints = fingerprints(text)
-            prints = prints[prints % SAMPLE == 0]
-            keys.append(prints)
-            owners.append(np.full(len(prints), local, dtype=np.uint32))
-            blob = zlib.compress(json.dumps([doc_id, text]).encode(), 1)
-            store.write(blob)
-            offsets.append(offsets[-1] + len(blob))
-            ids.write(json.dumps(doc_id) + "\n")
+        for first in range(0, len(batch), FINGERPRINT_BATCH):
+            chunk = batch[first : first + FINGERPRINT_BATCH]
+            docs, prints = fingerprint_pairs([text for _, text in chunk])
+            sampled = prints % SAMPLE == 0
+            keys.append(prints[sampled])
+            owners.append(docs[sampled] + np.uint32(first))
+            for doc_id, text in chunk:
+                blob = zlib.compress(json.dumps([doc_id, text]).encode(), 1)
+                store.write(blob)
+                offsets.append(offsets[-1] + len(blob))
+                ids.write(json.dumps(doc_id) + "\n")
     postings = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint32)
     docs = np.concatenate(owners) if owners else np.zeros(0, dtype=np.uint32)
     order = np.argsort(postings, kind="stable")
