@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from unspin import Config, InputError, Report, __version__, check, repair, restore
-from unspin.engine import neural_scorer, validate_text
+from unspin.engine import neural_scorer
 from unspin.inputs import count_rows, iter_corpus, iter_jsonl, name_of, read_text
 
 if TYPE_CHECKING:
@@ -358,7 +358,6 @@ def _trace(args: argparse.Namespace) -> int:
 def _trace_one(index: Index, query_id: str, text: str, args: argparse.Namespace,
                config: Config) -> dict[str, object]:
     """The `{"id", "matches"}` object of one query; `InputError` for empty or huge text."""
-    validate_text(text, config)
     matches = index.query(text, top=args.top, config=config)
     return {"id": query_id, "matches": [match.to_dict() for match in matches]}
 
