@@ -324,11 +324,16 @@ def markdown(results: dict[str, SetMetrics]) -> str:
     return "\n".join(lines)
 
 
-def _parse(default: object, value: str) -> object:
-    """A --set value as the type of the field's default ("true"/"1" for booleans)."""
-    if isinstance(default, bool):
-        return value.lower() in ("1", "true", "yes", "on")
-    return type(default)(value)
+def overridden(base: Config, items: Sequence[str]) -> Config:
+    """`base` with each `--set FIELD=VALUE` applied, the value read as the type of the
+    field's default ("true"/"1" for booleans)."""
+    changes: dict[str, object] = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        default = getattr(base, name)
+        changes[name] = (value.lower() in ("1", "true", "yes", "on")
+                         if isinstance(default, bool) else type(default)(value))
+    return replace(base, **changes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,8 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"eval: {error}")
     held = frozenset(tortured.lower() for tortured, _, _ in heldout)
     base = Config(known_exclude=held)
-    pairs = (item.partition("=") for item in args.set)
-    config = replace(base, **{k: _parse(getattr(base, k), v) for k, _, v in pairs})
+    config = overridden(base, args.set)
     print("evaluating ...", file=sys.stderr)
     clean_news_docs = [d for d in clean if domain_of(d[0]) == "news"]
     repairs = {

@@ -41,6 +41,7 @@ from unittest import mock
 import numpy as np
 import numpy.typing as npt
 from datasets import DEFAULT_DATA, Doc, load_news
+from eval import overridden
 from spinner import load_forward, spin
 
 from unspin import Config
@@ -401,13 +402,6 @@ def calibration_markdown(calibration: dict[str, object], current: float) -> str:
     return "\n".join(lines)
 
 
-def _parse(default: object, value: str) -> object:
-    """A --set value as the type of the field's default ("true"/"1" for booleans)."""
-    if isinstance(default, bool):
-        return value.lower() in ("1", "true", "yes", "on")
-    return type(default)(value)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build the reference and queries, run both methods, print (and save) the metrics."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -424,8 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="override a Config field, e.g. --set trace_min_score=0.3")
     args = parser.parse_args(argv)
     base = Config()
-    pairs = (item.partition("=") for item in args.set)
-    config = replace(base, **{k: _parse(getattr(base, k), v) for k, _, v in pairs})
+    config = overridden(base, args.set)
     try:
         docs = load_news(args.data, args.split)
     except FileNotFoundError as error:
