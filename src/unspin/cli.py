@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 from unspin import Config, InputError, Report, __version__, check, repair, restore
 from unspin.engine import neural_scorer
 from unspin.inputs import count_rows, iter_corpus, iter_jsonl, name_of, read_text
+from unspin.screening import screen_document
 
 if TYPE_CHECKING:
     from unspin.index import Index
@@ -377,8 +378,8 @@ def _screen_row(row: dict[str, str] | InputError, with_restore: bool, config: Co
     """The JSON result line for one input row; raises `InputError` for a bad row."""
     if isinstance(row, InputError):
         raise row
-    report = check(row["text"], restore=with_restore, config=config)
-    return json.dumps({"id": row["id"], **report.to_dict()}, ensure_ascii=False)
+    result = screen_document(row["id"], row["text"], restore=with_restore, config=config)
+    return json.dumps(result, ensure_ascii=False)
 
 
 def _check_output(output: Path, inputs: list[str]) -> None:
