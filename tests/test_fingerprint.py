@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from unspin.align import align
-from unspin.fingerprint import PLACEHOLDER, fingerprints, sentence_features, skeleton
+from unspin.fingerprint import (
+    PLACEHOLDER,
+    fingerprint_pairs,
+    fingerprints,
+    sentence_features,
+    skeleton,
+)
 
 SOURCE = (
     "Microsoft is making Windows safer, the company said on Monday. "
@@ -69,3 +75,10 @@ def test_align_pairs_a_spun_copy_with_its_source_as_one_passage() -> None:
 
 def test_align_finds_nothing_between_unrelated_texts() -> None:
     assert align(OTHER, SOURCE) == []
+
+
+def test_a_batch_gives_each_document_its_own_fingerprints() -> None:
+    texts = [SOURCE, "", OTHER, "Only words here", SPUN]
+    owners, prints = fingerprint_pairs(texts)
+    for number, text in enumerate(texts):
+        assert np.array_equal(prints[owners == number], fingerprints(text))

@@ -141,29 +141,15 @@ def fingerprint_pairs(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32],
 
     Each unit's symbol is hashed once (CRC-32); an n-gram's fingerprint mixes its
     units' hashes with fixed odd multipliers (wrapping 64-bit arithmetic, top 32 bits),
-    so the same n-gram gets the same fingerprint in every document and process. The
-    array work is done once for the whole batch: numpy's per-call overhead, not the
-    arithmetic, dominates for a single document.
+    so the same n-gram gets the same fingerprint in every document and process. Tokens
+    are classified through `_Vocabulary` and the whole batch is one pass of array
+    operations: per-token Python and numpy's per-call overhead, not the arithmetic,
+    dominate otherwise. Gives exactly what `_walk` gives, document by document.
     """
-    hashes: list[int] = []
-    meta: list[int] = []  # per unit: global sentence, whether an anchor, whether kept
-    owner: list[int] = []
-    base = 0
-    for number, text in enumerate(texts):
-        units = _walk(_TOKEN.findall(text))
-        if not units:
-            continue
-        hashes += [_crc(u[0]) for u in units]
-        meta += [(base + u[3]) << 2 | (u[0][0] in "#^") << 1 | (u[0] != PLACEHOLDER)
-                 for u in units]
-        owner += [number] * len(units)
-        base += units[-1][3] + 1
-    if not hashes:
+    h, m, docs = _batch_units(texts)
+    if not len(h):
         empty = np.zeros(0, dtype=np.uint32)
         return empty, empty
-    h = np.array(hashes, dtype=np.uint64)
-    m = np.array(meta, dtype=np.int64)
-    docs = np.array(owner, dtype=np.uint64)
     anchor = np.flatnonzero(m & 2)
     same = docs[anchor[:-1]] == docs[anchor[1:]]
     keys = [_key(docs[anchor[:-1]][same], h[anchor[:-1]][same] * _PAIR_MULTIPLIERS[0]
@@ -182,6 +168,81 @@ def fingerprint_pairs(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32],
         keys.append(_key(docs[:count][wanted], mixed[wanted]))
     unique = np.unique(np.concatenate(keys))
     return (unique >> np.uint64(32)).astype(np.uint32), unique.astype(np.uint32)
+
+
+class _Vocabulary:
+    """Every distinct token seen, with what `_symbol` makes of it at a sentence start and
+    inside a sentence, as arrays: a batch's tokens are classified by indexing, not one
+    by one. Emptied when `_CACHE_LIMIT` tokens are held (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.end = np.zeros(1024, dtype=bool)
+        self.hashes = np.zeros((2, 1024), dtype=np.uint64)  # [initial, inner]
+        self.flags = np.zeros((2, 1024), dtype=np.int64)  # anchor << 1 | kept
+
+    def lookup(self, tokens: list[str]) -> npt.NDArray[np.int64]:
+        """The ids of `tokens`, adding the new ones."""
+        new = set(tokens).difference(self.ids)
+        if new:
+            if len(self.ids) + len(new) > _CACHE_LIMIT:
+                self._reset()
+                new = set(tokens)
+            for token in sorted(new):
+                self._add(token)
+        get = self.ids.__getitem__
+        return np.array([get(t) for t in tokens], dtype=np.int64)
+
+    def _add(self, token: str) -> None:
+        number = len(self.ids)
+        if number == len(self.end):
+            self.end = np.concatenate((self.end, np.zeros_like(self.end)))
+            self.hashes = np.concatenate((self.hashes, np.zeros_like(self.hashes)), axis=1)
+            self.flags = np.concatenate((self.flags, np.zeros_like(self.flags)), axis=1)
+        self.ids[token] = number
+        for row, initial in enumerate((True, False)):
+            symbol = _symbol(token, initial)
+            if symbol == "":
+                self.end[number] = True
+                continue
+            symbol = PLACEHOLDER if symbol is None else symbol
+            self.hashes[row, number] = _crc(symbol)
+            self.flags[row, number] = (symbol[0] in "#^") << 1 | (symbol != PLACEHOLDER)
+
+
+_VOCABULARY = _Vocabulary()
+
+
+def _batch_units(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
+                                                npt.NDArray[np.uint64]]:
+    """The units of every text at once, as `_walk` would give them: each unit's symbol
+    hash, its meta (sentence number << 2 | anchor << 1 | kept, sentence numbers unique
+    across the batch) and its document."""
+    tokens: list[str] = []
+    starts = [0]
+    for text in texts:
+        tokens += _TOKEN.findall(text)
+        starts.append(len(tokens))
+    vocabulary = _VOCABULARY
+    ids = vocabulary.lookup(tokens)
+    end = vocabulary.end[ids]
+    first = np.zeros(len(ids), dtype=bool)
+    first[np.array(starts[:-1])[np.diff(starts) > 0]] = True  # a document's first token
+    initial = first.copy()
+    initial[1:] |= end[:-1]
+    row = np.where(initial, 0, 1)
+    flags = vocabulary.flags[row, ids]
+    content = ~end & ((flags & 1) == 0)
+    run_goes_on = np.zeros(len(ids), dtype=bool)
+    run_goes_on[1:] = content[1:] & content[:-1] & ~first[1:]
+    unit = ~end & ~run_goes_on
+    sentence = np.cumsum(end | first)
+    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), np.diff(starts))
+    meta = sentence[unit] << 2 | flags[unit]
+    return vocabulary.hashes[row[unit], ids[unit]], meta, owner[unit]
 
 
 def _key(docs: npt.NDArray[np.uint64], mixed: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
