@@ -82,3 +82,8 @@ def test_a_batch_gives_each_document_its_own_fingerprints() -> None:
     owners, prints = fingerprint_pairs(texts)
     for number, text in enumerate(texts):
         assert np.array_equal(prints[owners == number], fingerprints(text))
+
+
+def test_an_empty_batch_has_no_fingerprints() -> None:
+    owners, prints = fingerprint_pairs([])
+    assert len(owners) == len(prints) == 0

@@ -230,7 +230,7 @@ def _batch_units(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDAr
     ids = vocabulary.lookup(tokens)
     end = vocabulary.end[ids]
     first = np.zeros(len(ids), dtype=bool)
-    first[np.array(starts[:-1])[np.diff(starts) > 0]] = True  # a document's first token
+    first[np.array(starts[:-1], dtype=np.int64)[np.diff(starts) > 0]] = True  # first tokens
     initial = first.copy()
     initial[1:] |= end[:-1]
     row = np.where(initial, 0, 1)
