@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 
-.PHONY: demo test eval eval-neural bench bench-trace-1m bench-neural neural lint lexicon calibrate clean
+.PHONY: demo test eval eval-neural bench bench-trace-1m bench-neural bench-spark neural lint lexicon calibrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,formats,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 # The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
 bench-trace-1m: $(STAMP)
 	$(BIN)/python tools/bench_trace.py --docs 1000000
+
+# The Spark engine against the local one on 10,000 documents (a few minutes; needs Java 17+).
+bench-spark: $(STAMP)
+	$(BIN)/python tools/bench_spark.py
 
 # The optional neural path (compiles llama.cpp on first install: several minutes).
 neural: $(STAMP)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import unspin
-from unspin import cli
+from unspin import cli, screening
 from unspin.errors import InputError
 from unspin.inputs import count_rows, iter_jsonl, read_text
 from unspin.records import Finding, Replacement, Report
@@ -343,7 +343,7 @@ def test_screen_writes_good_rows_in_order_and_skips_bad_ones(
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"unspin: {source}:2: invalid JSON")
     assert err[1] == f'unspin: {source}:4: missing or non-string "text", skipped'
-    assert err[2] == f"unspin: {source}:6: input is empty, skipped"
+    assert err[2] == f"unspin: {source}:6: input contains only whitespace, skipped"
     assert err[3] == "screened 3 documents, skipped 3"
     assert all(line.endswith(", skipped") for line in err[:3])
 
@@ -351,11 +351,12 @@ def test_screen_writes_good_rows_in_order_and_skips_bad_ones(
 def test_screen_several_inputs_with_restore(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "check", fake_spun_check)
+    monkeypatch.setattr(screening, "check", fake_spun_check)
     first = write(tmp_path, "a.jsonl", '{"id": "a", "text": "a table"}\n')
     second = write(tmp_path, "b.jsonl", '{"id": "b", "text": "東京"}\n')
     output = tmp_path / "out.jsonl"
-    assert cli.main(["screen", first, second, "-o", str(output), "--restore"]) == 0
+    assert cli.main(["screen", first, second, "-o", str(output), "--restore", "--jobs", "1"]
+                    ) == 0
     rows = [json.loads(line) for line in output.read_text("utf-8").splitlines()]
     assert rows == [
         {"id": "a", **spun_report("a table", restore=True).to_dict()},
@@ -401,11 +402,11 @@ def test_interrupted_screen_keeps_the_old_output(
             raise KeyboardInterrupt
         return Report(0.0, "clean")
 
-    monkeypatch.setattr(cli, "check", interrupted_later)
+    monkeypatch.setattr(screening, "check", interrupted_later)
     source = write(tmp_path, "in.jsonl", "\n".join(SCREEN_LINES) + "\n")
     output = tmp_path / "out.jsonl"
     output.write_text("previous results\n")
-    assert cli.main(["screen", source, "-o", str(output)]) == 130
+    assert cli.main(["screen", source, "-o", str(output), "--jobs", "1"]) == 130
     assert output.read_text() == "previous results\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 

@@ -1,5 +1,7 @@
 """`trace`: the index (`unspin.Index`), the corpus reader and the `index`/`trace` commands.
 
+The formats beyond text and JSON Lines are tested in test_loaders.py.
+
 The fixtures are a few made-up news paragraphs and a hand-spun copy of one ("said" ->
 "stated", "company" -> "firm", "safer" -> "more secure"): names and numbers survive the
 spin, which is what the index keys on.
@@ -16,7 +18,7 @@ import pytest
 
 from unspin import Index, InputError
 from unspin.cli import main
-from unspin.inputs import iter_corpus
+from unspin.loaders import iter_documents
 
 ENERGY = (
     "Northwind Power said on Tuesday that it would close its coal plant in Leeds by 2027. "
@@ -173,22 +175,28 @@ def test_corrupt_or_missing_index_raises_on_open(index: Index, damage: str) -> N
         Index.open(index.path if damage != "missing" else index.path / "nope")
 
 
-# --- inputs.iter_corpus -----------------------------------------------------------------
+# --- loaders.iter_documents, strict (as index build/add read a corpus) -------------------
 
 
-def test_iter_corpus_jsonl_skips_empty_texts_and_fails_on_a_bad_row(tmp_path: Path) -> None:
+def corpus(path: Path, skipped: list[str] | None = None) -> list[tuple[str, str]]:
+    """The documents of one corpus, read strictly (a bad document raises)."""
+    return list(iter_documents([str(path)], (skipped if skipped is not None else []).append,
+                               strict=True))
+
+
+def test_corpus_jsonl_skips_empty_texts_and_fails_on_a_bad_row(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     path.write_text(jsonl([{"id": "a", "text": "one"}, {"id": 2, "text": " "}, "",
                            {"id": "c", "text": "three"}]))
     skipped: list[str] = []
-    assert list(iter_corpus(str(path), skipped.append)) == [("a", "one"), ("c", "three")]
+    assert corpus(path, skipped) == [("a", "one"), ("c", "three")]
     assert skipped == [f"{path}:2: input contains only whitespace"]
     path.write_text(jsonl([{"id": "a", "text": "one"}, "{broken"]))
     with pytest.raises(InputError, match=rf"^{path}:2: invalid JSON"):
-        list(iter_corpus(str(path)))
+        corpus(path)
 
 
-def test_iter_corpus_directory(tmp_path: Path) -> None:
+def test_corpus_directory(tmp_path: Path) -> None:
     (tmp_path / "world" / "europe").mkdir(parents=True)
     (tmp_path / ".git").mkdir()
     (tmp_path / "b.txt").write_text("bee")
@@ -198,24 +206,23 @@ def test_iter_corpus_directory(tmp_path: Path) -> None:
     (tmp_path / ".git" / "x.txt").write_text("hidden")
     (tmp_path / ".hidden.txt").write_text("hidden")
     skipped: list[str] = []
-    assert list(iter_corpus(str(tmp_path), skipped.append)) == [
-        ("b.txt", "bee"), ("world/europe/a.txt", "ay")]
+    assert corpus(tmp_path, skipped) == [("b.txt", "bee"), ("world/europe/a.txt", "ay")]
     assert skipped == [f"{tmp_path / 'world' / 'empty.txt'}: input is empty"]
 
 
-def test_iter_corpus_one_text_file_and_errors(tmp_path: Path) -> None:
+def test_corpus_one_text_file_and_errors(tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("text")
-    assert list(iter_corpus(str(tmp_path / "one.txt"))) == [("one.txt", "text")]
+    assert corpus(tmp_path / "one.txt") == [("one.txt", "text")]
     (tmp_path / "bad.txt").write_bytes(b"caf\xe9")
     with pytest.raises(InputError, match="bad.txt: not valid UTF-8"):
-        list(iter_corpus(str(tmp_path)))
+        corpus(tmp_path)
     with pytest.raises(InputError, match="no such file"):
-        iter_corpus(str(tmp_path / "missing.jsonl"))  # up front, before any document
+        iter_documents([str(tmp_path / "missing.jsonl")], print)  # up front, before any
     with pytest.raises(InputError, match="no such file"):
-        iter_corpus(str(tmp_path / "missing.txt"))
+        iter_documents([str(tmp_path / "missing.txt")], print)
     (tmp_path / "sub").mkdir()
-    with pytest.raises(InputError, match="no .txt files"):
-        iter_corpus(str(tmp_path / "sub"))
+    with pytest.raises(InputError, match="no documents in this directory"):
+        iter_documents([str(tmp_path / "sub")], print)
 
 
 # --- cli: index build / add -------------------------------------------------------------

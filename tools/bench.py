@@ -2,12 +2,17 @@
 
 Library: words/second of a warm `unspin.check` (after one untimed call) on a fixed
 text built from the repo's examples, repeated for at least two seconds. CLI:
-median wall time of five cold `unspin` processes. Prints a Markdown table.
+median wall time of five cold `unspin` processes. Screening: documents/second of
+`screen_corpus` (the engine of `unspin screen`) over a synthetic corpus of the bundled
+examples, with one worker and with one per CPU (pool start-up included), and the
+parallel efficiency, jobs=N speed / (jobs=1 speed x N); the issue's target is at least
+0.8. Prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import subprocess
@@ -17,6 +22,7 @@ import time
 from pathlib import Path
 
 import unspin
+from unspin.screening import default_jobs, screen_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = [ROOT / "examples" / "spun_news.txt", ROOT / "examples" / "spun_abstract.txt"]
@@ -47,6 +53,21 @@ def warm_throughput(text: str, min_seconds: float) -> tuple[float, int]:
     return len(text.split()) * calls / elapsed, calls
 
 
+def screening_speed(texts: list[str], docs: int, jobs: int, folder: Path) -> float:
+    """Documents/second of `screen_corpus` over `docs` documents cycling through `texts`,
+    with `jobs` workers, written to JSON Lines (the models are loaded beforehand)."""
+    corpus = folder / "corpus.jsonl"
+    if not corpus.exists():
+        with open(corpus, "w", encoding="utf-8") as handle:
+            for i in range(docs):
+                handle.write(json.dumps({"id": f"d{i}", "text": texts[i % len(texts)]}) + "\n")
+    start = time.perf_counter()
+    summary = screen_corpus([str(corpus)], folder / f"out{jobs}.jsonl", jobs=jobs)
+    elapsed = time.perf_counter() - start
+    assert summary.written == docs, summary
+    return docs / elapsed
+
+
 def cli_median(argv: list[str], runs: int) -> float:
     """Median wall seconds of `runs` fresh processes running `argv`."""
     times = []
@@ -62,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="minimum timed duration")
     parser.add_argument("--runs", type=int, default=5, help="CLI processes per command")
+    parser.add_argument("--screen-docs", type=int, default=400,
+                        help="documents of the screening corpus")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="workers of the parallel screening run (default: one per CPU)")
     args = parser.parse_args(argv)
     cli = Path(sys.executable).parent / "unspin"
     if not cli.is_file():
@@ -78,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             sample.write_text(FALLBACK, encoding="utf-8")
         version = cli_median([str(cli), "--version"], args.runs)
         checked = cli_median([str(cli), "check", str(sample)], args.runs)
+        examples = [p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("examples/*.txt"))]
+        examples = examples or [FALLBACK]
+        serial = screening_speed(examples, args.screen_docs, 1, Path(tmp))
+        parallel = screening_speed(examples, args.screen_docs, args.jobs, Path(tmp))
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     source = ", ".join(p.name for p in EXAMPLES if p.is_file()) or "embedded paragraph"
@@ -87,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         ("warm `check` throughput", f"{speed:,.0f} words/s ({calls} calls)"),
         (f"`unspin --version` (median of {args.runs})", f"{version:.3f} s"),
         (f"`unspin check {sample.name}` (median of {args.runs})", f"{checked:.3f} s"),
+        (f"`screen` throughput, jobs=1 ({args.screen_docs} example documents)",
+         f"{serial:,.1f} docs/s"),
+        (f"`screen` throughput, jobs={args.jobs}", f"{parallel:,.1f} docs/s"),
+        ("`screen` parallel efficiency (target ≥ 0.8)",
+         f"{parallel / (serial * args.jobs):.2f}"),
         ("peak RSS, this process", f"{self_rss:.0f} MiB"),
         ("peak RSS, largest CLI process", f"{child_rss:.0f} MiB"),
     ]

@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import importlib.util
 import io
 import json
 import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from unspin import Config, InputError, Report, __version__, check, repair, restore
 from unspin.engine import neural_scorer
-from unspin.inputs import count_rows, iter_corpus, iter_jsonl, name_of, read_text
-from unspin.screening import screen_document
+from unspin.inputs import name_of
+from unspin.loaders import count_documents, holds_many, iter_documents, read_document
+from unspin.screening import default_jobs, screen_corpus
 
 if TYPE_CHECKING:
     from unspin.index import Index
@@ -76,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, description="Detect, explain and reverse machine-spun text.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    path_help = "UTF-8 text file, or - for standard input"
+    path_help = ("one document: a UTF-8 text file, .pdf, .html, .docx or JATS .xml, "
+                 "or - for text on standard input")
     engine = argparse.ArgumentParser(add_help=False)
     engine.add_argument("--neural", action="store_true",
                         help="rescore candidates with the neural LM (slower, more precise; "
@@ -106,27 +108,46 @@ def build_parser() -> argparse.ArgumentParser:
     repair_cmd.set_defaults(run=_repair)
 
     screen_cmd = commands.add_parser(
-        "screen", parents=[engine], help="check every row of JSON Lines files",
-        description='Check every {"id", "text"} row of JSON Lines files and write one '
-                    '{"id", "score", "verdict", "findings"} row per document. Bad rows '
-                    "are reported on stderr and skipped.",
-        epilog="exit status: 0 done (even with skipped rows), 2 usage error or an "
-               "unreadable input file (then nothing is written)")
-    screen_cmd.add_argument("inputs", nargs="+", metavar="INPUT.jsonl",
-                            help="JSON Lines file with one {\"id\", \"text\"} object a line")
-    screen_cmd.add_argument("-o", "--output", required=True, metavar="OUT.jsonl",
-                            help="where to write the results (replaced only on success)")
+        "screen", parents=[engine], help="screen a corpus: one result row per document",
+        description='Check every document of the inputs and write one {"id", "score", '
+                    '"verdict", "findings"} result per document, in input order whatever '
+                    "--jobs is. The output format follows OUT's extension: .jsonl (the "
+                    "rows), .parquet (flat columns; needs pip install 'unspin[formats]'), "
+                    ".csv (id, score, verdict, n_findings, top_phrases) or .html (a "
+                    "report of the flagged documents). Documents that cannot be read or "
+                    "checked are reported on stderr and skipped.",
+        epilog="exit status: 0 done (even with skipped documents), 2 usage error or an "
+               "unreadable input (then nothing is written)")
+    screen_cmd.add_argument("inputs", nargs="+", metavar="INPUT",
+                            help="a JSON Lines file of {\"id\", \"text\"} rows, a document "
+                                 "file or a directory of documents")
+    screen_cmd.add_argument("-o", "--output", required=True, metavar="OUT",
+                            help="where to write the results: a .jsonl, .parquet, .csv or "
+                                 ".html file (replaced only on success, unless --resume)")
+    screen_cmd.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                            help=f"worker processes (default: one per CPU, here "
+                                 f"{default_jobs()})")
+    screen_cmd.add_argument("--resume", action="store_true",
+                            help="append to OUT.jsonl in place, skipping ids already in it: "
+                                 "an interrupted run keeps its rows and the same command "
+                                 "finishes it")
     screen_cmd.add_argument("--restore", action="store_true",
                             help='add each document\'s restored text as "restored"')
+    screen_cmd.add_argument("--engine", choices=("local", "spark"), default="local",
+                            help="local processes (default) or a Spark cluster")
+    screen_cmd.add_argument("--master", metavar="URL",
+                            help="the Spark master, with --engine spark")
     screen_cmd.set_defaults(run=_screen)
 
-    corpus_help = ("JSON Lines file of {\"id\", \"text\"} rows, a .txt file, or a directory "
-                   "of .txt files (searched recursively; id = path inside it)")
+    corpus_help = ("a file of {\"id\", \"text\"} rows (.jsonl, .parquet), a WARC file, one "
+                   "document (.txt, .pdf, .html, .docx, JATS .xml; id = file name), or a "
+                   "directory of them (searched recursively; id = path inside it)")
     index_cmd = commands.add_parser(
         "index", help="build or extend an index of reference documents for trace",
         description="Build or extend an on-disk index of reference documents for `trace`.")
     actions = index_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
-    index_epilog = ("Documents with empty text are reported on stderr and skipped; any other "
+    index_epilog = ("Documents with nothing to read (empty text, a scanned PDF) are reported "
+                    "on stderr and skipped; any other "
                     "bad input (a malformed row, an unreadable file, a duplicate id) is an "
                     "error, and then the index is left as it was. exit status: 0 done, "
                     "2 usage or input error")
@@ -151,15 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
         "trace", help="find the reference documents a text was spun from",
         description='Find the indexed documents a text was spun from: one {"id", '
                     '"matches"} object per query, each match with its score and the '
-                    "aligned passages. A PATH ending in .jsonl holds one {\"id\", "
-                    '"text"} query a line; bad rows are reported on stderr and skipped.',
+                    "aligned passages. A PATH that holds many documents (a .jsonl, "
+                    ".parquet or .warc file, or a directory) gives one query each; bad "
+                    "ones are reported on stderr and skipped.",
         epilog="exit status: 0 done (with or without matches), 2 usage or input error")
     trace_cmd.add_argument("path", metavar="PATH",
-                           help="UTF-8 text file, - for standard input, or QUERIES.jsonl")
+                           help="one document (as for check), - for standard input, or "
+                                "many (QUERIES.jsonl, .parquet, .warc, a directory)")
     trace_cmd.add_argument("--index", required=True, metavar="INDEX_DIR",
                            help="index made by `unspin index build`")
     trace_cmd.add_argument("--format", choices=("json", "jsonl"), default="json",
-                           help="one JSON object (an array for a .jsonl input; default), "
+                           help="one JSON object (an array for many queries; default), "
                                 "or one object a line")
     trace_cmd.add_argument("--top", type=_positive_int, default=5, metavar="K",
                            help="at most K matches per query (default 5)")
@@ -192,7 +215,7 @@ def format_report(text: str, report: Report) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     """`unspin check`: print the report; exit 1 if the text is spun."""
-    text = read_text(args.path)
+    text = read_document(args.path)
     config = Config(neural=args.neural)
     report = _for_path(args.path, lambda: check(text, restore=args.restore, config=config))
     if args.format == "json":
@@ -204,7 +227,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     """`unspin restore`: print the restored text exactly, adding no newline."""
-    text = read_text(args.path)
+    text = read_document(args.path)
     config = Config(neural=args.neural)
     sys.stdout.write(_for_path(args.path, lambda: restore(text, config=config)))
     return EXIT_OK
@@ -212,37 +235,46 @@ def _restore(args: argparse.Namespace) -> int:
 
 def _repair(args: argparse.Namespace) -> int:
     """`unspin repair`: print the repaired text exactly, adding no newline."""
-    text = read_text(args.path)
+    text = read_document(args.path)
     sys.stdout.write(_for_path(args.path, lambda: repair(text)))
     return EXIT_OK
 
 
 def _screen(args: argparse.Namespace) -> int:
-    """`unspin screen`: one result row per good input row, bad rows skipped."""
-    output = Path(args.output)
-    _check_output(output, args.inputs)
-    sources = [(path, iter_jsonl(path)) for path in args.inputs]  # fails before writing
-    total = sum(count_rows(path) for path in args.inputs) if sys.stderr.isatty() else None
+    """`unspin screen`: one result row per readable document, the others skipped."""
     config = Config(neural=args.neural)
+    spark = args.engine == "spark"
+    if spark:
+        if args.jobs is not None or args.resume:
+            raise InputError("--jobs and --resume apply to --engine local only")
+        if importlib.util.find_spec("unspin.spark") is None:
+            raise InputError("--engine spark is not available in this installation")
+    elif args.master is not None:
+        raise InputError("--master needs --engine spark")
     if config.neural:
         neural_scorer()  # a missing extra is a usage error, not a skipped row per document
+    total = count_documents(args.inputs) if sys.stderr.isatty() and not spark else None
     progress = _Progress(total)
-    written = skipped = 0
+
+    def skip(message: str) -> None:
+        progress.clear()
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+
     try:
-        with _replace_on_success(output) as sink:
-            for path, rows in sources:
-                for number, row in rows:
-                    try:
-                        sink.write(_screen_row(row, args.restore, config) + "\n")
-                        written += 1
-                    except InputError as error:
-                        progress.clear()
-                        print(f"{PROG}: {path}:{number}: {error}, skipped", file=sys.stderr)
-                        skipped += 1
-                    progress.advance()
+        if spark:
+            from unspin.spark import screen_spark
+
+            summary = screen_spark(args.inputs, args.output, args.master, args.restore,
+                                   config, skip=skip)
+        else:
+            summary = screen_corpus(args.inputs, args.output, jobs=args.jobs,
+                                    resume=args.resume, restore=args.restore, config=config,
+                                    skip=skip, progress=progress.advance)
     finally:
         progress.close()
-    print(f"screened {written} documents, skipped {skipped}", file=sys.stderr)
+    done = f", {summary.already_done} already done" if summary.already_done else ""
+    print(f"screened {summary.written} documents, skipped {summary.skipped}{done}",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -285,7 +317,8 @@ class _Corpora:
     def __init__(self, paths: list[str]) -> None:
         self.skipped = 0
         self._current: str | None = None
-        self._sources = [(path, iter_corpus(path, self._skip)) for path in paths]
+        self._sources = [(path, iter_documents([path], self._skip, strict=True))
+                         for path in paths]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for path, documents in self._sources:
@@ -314,38 +347,42 @@ class _Corpora:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    """`unspin trace`: the matches of one text, or of every row of a .jsonl file."""
+    """`unspin trace`: the matches of one text, or of every document of a collection."""
     from unspin.index import Index
 
     index = Index.open(args.index)
     config = Config()
-    if not args.path.lower().endswith(".jsonl"):
-        text = read_text(args.path)
+    if not holds_many(args.path):
+        text = read_document(args.path)
         result = _for_path(args.path, lambda: _trace_one(index, args.path, text, args, config))
         print(json.dumps(result, ensure_ascii=False,
                          indent=2 if args.format == "json" else None))
         return EXIT_OK
-    rows = iter_jsonl(args.path)  # fails before any output
-    progress = _Progress(count_rows(args.path) if sys.stderr.isatty() else None)
     results: list[dict[str, object]] = []
     traced = matched = skipped = 0
+
+    def skip(message: str) -> None:
+        nonlocal skipped
+        progress.clear()
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+        skipped += 1
+        progress.advance()
+
+    documents = iter_documents([args.path], skip)  # fails before any output
+    progress = _Progress(count_documents([args.path]) if sys.stderr.isatty() else None)
     try:
-        for number, row in rows:
+        for doc_id, text in documents:
             try:
-                if isinstance(row, InputError):
-                    raise row
-                result = _trace_one(index, row["id"], row["text"], args, config)
-            except InputError as error:
-                progress.clear()
-                print(f"{PROG}: {args.path}:{number}: {error}, skipped", file=sys.stderr)
-                skipped += 1
+                result = _trace_one(index, doc_id, text, args, config)
+            except InputError as error:  # too long to query
+                skip(f"{args.path}: {doc_id}: {error}")
+                continue
+            traced += 1
+            matched += bool(result["matches"])
+            if args.format == "jsonl":
+                print(json.dumps(result, ensure_ascii=False))
             else:
-                traced += 1
-                matched += bool(result["matches"])
-                if args.format == "jsonl":
-                    print(json.dumps(result, ensure_ascii=False))
-                else:
-                    results.append(result)
+                results.append(result)
             progress.advance()
     finally:
         progress.close()
@@ -372,52 +409,6 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
     return number
-
-
-def _screen_row(row: dict[str, str] | InputError, with_restore: bool, config: Config) -> str:
-    """The JSON result line for one input row; raises `InputError` for a bad row."""
-    if isinstance(row, InputError):
-        raise row
-    result = screen_document(row["id"], row["text"], restore=with_restore, config=config)
-    return json.dumps(result, ensure_ascii=False)
-
-
-def _check_output(output: Path, inputs: list[str]) -> None:
-    """Refuse an output that cannot be written or would overwrite an input."""
-    if output.is_dir():
-        raise InputError(f"{output}: is a directory")
-    if not output.parent.is_dir():
-        raise InputError(f"{output}: directory {output.parent} does not exist")
-    for name in inputs:
-        if output.exists() and os.path.exists(name) and os.path.samefile(output, name):
-            raise InputError(f"--output {output} is also an input; refusing to overwrite it")
-
-
-@contextmanager
-def _replace_on_success(path: Path) -> Iterator[TextIO]:
-    """A temporary file beside `path` that replaces it only if the block completes.
-
-    An interrupted or failed run thus never leaves a half-written output behind.
-    """
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-        "w", encoding="utf-8", newline="", dir=path.parent,
-        prefix=f".{path.name}.", suffix=".part", delete=False)
-    try:
-        with handle:
-            yield handle
-        os.chmod(handle.name, _default_file_mode())  # mkstemp makes it private (0600)
-        os.replace(handle.name, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(handle.name)
-        raise
-
-
-def _default_file_mode() -> int:
-    """The mode a new file gets under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 class _Progress:
