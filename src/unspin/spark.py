@@ -205,6 +205,13 @@ def _check_output(output: str, inputs: Sequence[str]) -> bool:
 # --- the session ------------------------------------------------------------------------
 
 
+LOCAL_DRIVER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+"""JVM options of a local-mode session started here (unless `conf` sets its own): the
+quick JIT tier only. The JVM only moves documents in this job, and the optimizing
+compiler's warm-up (about 10 CPU-seconds) competes with the Python workers for the
+cores of a small machine."""
+
+
 def _session(master: str | None, conf: Mapping[str, str]) -> tuple[SparkSession, bool]:
     """The active SparkSession, or a new one; True if it was started here."""
     require_spark()
@@ -213,19 +220,36 @@ def _session(master: str | None, conf: Mapping[str, str]) -> tuple[SparkSession,
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
-    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit
-    if not submitted:
+    return start_session(master, conf), True
+
+
+def start_session(master: str | None = None, conf: Mapping[str, str] | None = None
+                  ) -> SparkSession:
+    """A new SparkSession as `screen_spark` starts one when none is active.
+
+    `master` (default: the one `spark-submit` set, or "local[*]") and the `conf`
+    settings are applied. In local mode the Python workers run this interpreter (pyspark
+    would take `python3` from the PATH) unless `PYSPARK_PYTHON` or `spark.pyspark.python`
+    says otherwise, and the driver JVM gets `LOCAL_DRIVER_JAVA_OPTIONS`. `InputError`
+    (one line) if pyspark or Java is missing or Spark cannot start.
+    """
+    require_spark()
+    from pyspark.sql import SparkSession
+
+    conf = dict(conf or {})
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not started by spark-submit
         master = master or conf.get("spark.master") or "local[*]"
-        if master.startswith("local") and "spark.pyspark.python" not in conf:
-            # local workers run this interpreter (pyspark's default is `python3` on the PATH)
-            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        if master.startswith("local"):
+            if "spark.pyspark.python" not in conf:
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            conf.setdefault("spark.driver.extraJavaOptions", LOCAL_DRIVER_JAVA_OPTIONS)
     builder = SparkSession.builder.appName("unspin screen")
     if master:
         builder = builder.master(master)
     for key, value in conf.items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate(), True
+        return builder.getOrCreate()
     except Exception as error:
         raise InputError(f"could not start Spark ({_first_line(error)}); Spark needs Java 17+ "
                          "and a reachable master") from None
