@@ -5,8 +5,9 @@ text built from the repo's examples, repeated for at least two seconds. CLI:
 median wall time of five cold `unspin` processes. Screening: documents/second of
 `screen_corpus` (the engine of `unspin screen`) over a synthetic corpus of the bundled
 examples, with one worker and with one per CPU (pool start-up included), and the
-parallel efficiency, jobs=N speed / (jobs=1 speed x N); the issue's target is at least
-0.8. Prints a Markdown table.
+parallel efficiency, jobs=N speed / (jobs=1 speed x N) (the issue's target is at least
+0.8), and the peak RSS of `unspin screen` on a corpus and on one 4x larger (equal when
+screening streams). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -68,6 +69,30 @@ def screening_speed(texts: list[str], docs: int, jobs: int, folder: Path) -> flo
     return docs / elapsed
 
 
+_PEAK_RSS = (
+    "import sys\n"
+    "from unspin.cli import main\n"
+    "main(sys.argv[1:])\n"
+    "for line in open('/proc/self/status'):\n"
+    "    if line.startswith('VmHWM:'):\n"
+    "        print(int(line.split()[1]) / 1024)\n"
+)
+
+
+def screening_memory(texts: list[str], docs: int, folder: Path) -> float:
+    """Peak RSS (MiB) of one `unspin screen --jobs 1` process over `docs` documents: equal
+    figures for a small and a 4x larger corpus show the screening is streamed."""
+    corpus = folder / f"memory{docs}.jsonl"
+    with open(corpus, "w", encoding="utf-8") as handle:
+        for i in range(docs):
+            handle.write(json.dumps({"id": f"d{i}", "text": texts[i % len(texts)]}) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, "screen", str(corpus), "-o",
+         str(folder / f"memory{docs}.out.jsonl"), "--jobs", "1"],
+        capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[-1])
+
+
 def cli_median(argv: list[str], runs: int) -> float:
     """Median wall seconds of `runs` fresh processes running `argv`."""
     times = []
@@ -107,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         examples = examples or [FALLBACK]
         serial = screening_speed(examples, args.screen_docs, 1, Path(tmp))
         parallel = screening_speed(examples, args.screen_docs, args.jobs, Path(tmp))
+        small = screening_memory(examples, args.screen_docs, Path(tmp))
+        large = screening_memory(examples, 4 * args.screen_docs, Path(tmp))
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     source = ", ".join(p.name for p in EXAMPLES if p.is_file()) or "embedded paragraph"
@@ -121,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"`screen` throughput, jobs={args.jobs}", f"{parallel:,.1f} docs/s"),
         ("`screen` parallel efficiency (target ≥ 0.8)",
          f"{parallel / (serial * args.jobs):.2f}"),
+        (f"`screen --jobs 1` peak RSS, {args.screen_docs} / {4 * args.screen_docs} documents",
+         f"{small:.0f} / {large:.0f} MiB"),
         ("peak RSS, this process", f"{self_rss:.0f} MiB"),
         ("peak RSS, largest CLI process", f"{child_rss:.0f} MiB"),
     ]

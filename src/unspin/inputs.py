@@ -66,11 +66,12 @@ def _rows(path: str) -> Iterator[tuple[int, dict[str, str] | InputError]]:
             if number == 1:
                 line = line.removeprefix(codecs.BOM_UTF8)
             if line.strip():
-                yield number, _parse_row(line)
+                yield number, parse_row(line)
 
 
-def _parse_row(line: bytes) -> dict[str, str] | InputError:
-    """One JSON Lines row as `{"id", "text"}`, or the error that says what is wrong."""
+def parse_row(line: bytes) -> dict[str, str] | InputError:
+    """One JSON Lines row as `{"id", "text"}`, or the error that says what is wrong
+    (shared with the Spark engine, so both word a bad row alike)."""
     try:
         row = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as error:

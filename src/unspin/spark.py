@@ -51,7 +51,7 @@ from urllib.parse import unquote
 
 from unspin.config import Config
 from unspin.errors import InputError
-from unspin.inputs import emptiness, make_row
+from unspin.inputs import emptiness, make_row, parse_row
 from unspin.screening import ScreenSummary, flat_row, screen_document
 
 if TYPE_CHECKING:
@@ -431,7 +431,7 @@ def _screen_entry(place: str, line: bytes | None, row_id: str | None, text: str 
         line = line.removeprefix(codecs.BOM_UTF8)
         if not line.strip():
             return None
-        parsed = _parse_line(line)
+        parsed = parse_row(line)
     else:
         parsed = make_row(row_id, text)
     if isinstance(parsed, InputError):
@@ -448,20 +448,6 @@ def _screen_entry(place: str, line: bytes | None, row_id: str | None, text: str 
         return ("skip", f"{doc_id}: internal error: {type(error).__name__}: {error}", doc_id,
                 None, None)
     return "ok", None, doc_id, row, text
-
-
-def _parse_line(line: bytes) -> dict[str, str] | InputError:
-    """A JSON Lines row as `{"id", "text"}`, or its problem, worded as the local reader
-    (`unspin.inputs.iter_jsonl`) words it."""
-    try:
-        row = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        return InputError(f"not valid UTF-8 at byte {error.start} of the line")
-    except json.JSONDecodeError as error:
-        return InputError(f"invalid JSON ({error.msg} at column {error.colno})")
-    if not isinstance(row, dict):
-        return InputError("row is not a JSON object")
-    return make_row(row.get("id"), row.get("text"))
 
 
 def _place(file: str) -> str:
