@@ -10,7 +10,7 @@ SHARED ?= ../shared/data
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,formats,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,formats,spark,serve]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,5 +1,5 @@
 """The `unspin` command: check, restore, repair, screen, index and trace, 1:1 over
-the library.
+the library, and serve (the web service of `unspin.serve`).
 
 Thin by design: it reads input, calls `unspin.check`/`restore`/`repair` or
 `unspin.Index` and prints the result, so the CLI and the library can never disagree.
@@ -187,6 +187,27 @@ def build_parser() -> argparse.ArgumentParser:
     trace_cmd.add_argument("--top", type=_positive_int, default=5, metavar="K",
                            help="at most K matches per query (default 5)")
     trace_cmd.set_defaults(run=_trace)
+
+    serve_cmd = commands.add_parser(
+        "serve", help="run the web service (JSON API and LanguageTool-compatible /v2/check)",
+        description="Serve the library over HTTP: /api/check, /api/restore, /api/repair, "
+                    "/api/trace (with --index), /api/health, the LanguageTool-compatible "
+                    "/v2/check and the API docs at /docs. Needs pip install "
+                    "'unspin[serve]'.")
+    serve_cmd.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=_positive_int, default=8765,
+                           help="port to listen on (default 8765)")
+    serve_cmd.add_argument("--index", metavar="INDEX_DIR",
+                           help="index made by `unspin index build`, for /api/trace")
+    serve_cmd.add_argument("--max-bytes", type=_positive_int, default=5_000_000, metavar="N",
+                           help="largest request body in bytes (default 5000000); larger: 413")
+    serve_cmd.add_argument("--timeout", type=_positive_float, default=30.0, metavar="S",
+                           help="seconds one request may compute (default 30); longer: 503")
+    serve_cmd.add_argument("--store", metavar="DIR",
+                           help="save every request's text and result in DIR as JSON "
+                                "(default: nothing is stored)")
+    serve_cmd.set_defaults(run=_serve)
     return parser
 
 
@@ -398,6 +419,32 @@ def _trace_one(index: Index, query_id: str, text: str, args: argparse.Namespace,
     """The `{"id", "matches"}` object of one query; `InputError` for empty or huge text."""
     matches = index.query(text, top=args.top, config=config)
     return {"id": query_id, "matches": [match.to_dict() for match in matches]}
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """`unspin serve`: run the web app with uvicorn until interrupted."""
+    if any(importlib.util.find_spec(name) is None
+           for name in ("fastapi", "uvicorn", "multipart")):
+        raise InputError("unspin serve needs pip install 'unspin[serve]'")
+    import uvicorn
+
+    from unspin.serve import create_app
+
+    app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
+                     store=args.store)
+    uvicorn.run(app, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _positive_float(value: str) -> float:
+    """An argparse type: a number above 0."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, not {value}")
+    return number
 
 
 def _positive_int(value: str) -> int:

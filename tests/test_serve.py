@@ -1,0 +1,181 @@
+"""The web service (`unspin.serve`, `unspin serve`), through FastAPI's TestClient."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+import unspin  # noqa: E402
+from unspin import Index, serve  # noqa: E402
+from unspin.cli import main  # noqa: E402
+from unspin.repair import find_repairs  # noqa: E402
+
+SPUN = ("The results are shown in table 2 by counterfeit consciousness. "
+        "We used colossal information.")
+DAMAGED = 'The team said the res"lt," was good, and Janu”ry” was cold.'
+SOURCE = (
+    "Northwind Power said on Tuesday that it would close its coal plant in Leeds by 2027. "
+    "The company said the move would cut emissions by 40 percent and make the grid safer. "
+    "About 350 workers will be offered jobs at a new wind farm near Hull, the company said.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(serve.create_app())
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": unspin.__version__, "index": False}
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_check_is_the_report_json(client: TestClient, restore: bool) -> None:
+    response = client.post("/api/check", json={"text": SPUN, "restore": restore})
+    assert response.status_code == 200
+    assert response.json() == unspin.check(SPUN, restore=restore).to_dict()
+
+
+def test_restore(client: TestClient) -> None:
+    response = client.post("/api/restore", json={"text": SPUN})
+    assert response.json() == {"restored": unspin.restore(SPUN)}
+
+
+def test_repair(client: TestClient) -> None:
+    body = client.post("/api/repair", json={"text": DAMAGED}).json()
+    assert body["repaired"] == unspin.repair(DAMAGED)
+    assert body["findings"] == [f.to_dict() for f in find_repairs(DAMAGED)]
+    assert body["findings"]
+
+
+def test_trace_with_and_without_index(client: TestClient, tmp_path: Path) -> None:
+    index = Index.build(tmp_path / "ix", [("energy", SOURCE)])
+    traced = TestClient(serve.create_app(str(index.path)))
+    assert traced.get("/api/health").json()["index"] is True
+    spun = SOURCE.replace("said", "stated").replace("company", "firm")
+    body = traced.post("/api/trace", json={"text": spun, "top": 3}).json()
+    assert body == {"matches": [m.to_dict() for m in index.query(spun, top=3)]}
+    assert body["matches"][0]["id"] == "energy"
+    missing = client.post("/api/trace", json={"text": spun})
+    assert missing.status_code == 404
+    assert "--index" in missing.json()["detail"]
+
+
+def test_languagetool_check_counts_utf16(client: TestClient) -> None:
+    text = "Smile 😀 " + SPUN
+    response = client.post("/v2/check", data={"text": text, "language": "en-US"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["software"]["name"] == "unspin" and body["software"]["apiVersion"] == 1
+    assert body["language"]["code"] == "en-US"
+    match = next(m for m in body["matches"] if "counterfeit" in m["context"]["text"])
+    units = text.encode("utf-16-le")
+    start, length = match["offset"], match["length"]
+    assert units[2 * start : 2 * (start + length)].decode("utf-16-le") == \
+        "counterfeit consciousness"
+    assert start == text.index("counterfeit") + 1  # the emoji is two UTF-16 units
+    assert match["replacements"][0]["value"] == "artificial intelligence"
+    assert match["rule"]["id"] == "UNSPIN_TORTURED_PHRASE"
+    assert set(match["rule"]["category"]) == {"id", "name"}
+    assert "counterfeit consciousness" in match["sentence"]
+    context = match["context"]
+    c_units = context["text"].encode("utf-16-le")
+    c_start = 2 * context["offset"]
+    assert c_units[c_start : c_start + 2 * context["length"]].decode("utf-16-le") == \
+        "counterfeit consciousness"
+
+
+def test_languagetool_annotated_data_and_repairs(client: TestClient) -> None:
+    data = {"annotation": [{"markup": "<p>"}, {"text": DAMAGED},
+                           {"markup": "</p>", "interpretAs": "\n\n"}]}
+    body = client.post("/v2/check", data={"data": json.dumps(data), "language": "auto"}).json()
+    sent = "<p>" + DAMAGED + "</p>"
+    repairs = [m for m in body["matches"] if m["rule"]["id"] == "UNSPIN_REPAIR"]
+    assert repairs
+    for match in repairs:
+        assert sent[match["offset"] : match["offset"] + match["length"]] in ('res"lt,"',
+                                                                             "Janu”ry”")
+
+
+def test_languagetool_empty_text_and_other_languages(client: TestClient) -> None:
+    assert client.post("/v2/check", data={"text": "  ", "language": "en"}).json()[
+        "matches"] == []
+    assert client.post("/v2/check", data={"text": SPUN, "language": "de-DE"}).status_code \
+        == 400
+    assert client.post("/v2/check", data={"language": "en"}).status_code == 400
+
+
+def test_oversized_body_is_413() -> None:
+    small = TestClient(serve.create_app(max_bytes=100))
+    response = small.post("/api/check", json={"text": "word " * 100})
+    assert response.status_code == 413
+    assert "100" in response.json()["detail"]
+    assert small.post("/api/check", json={"text": "A short text."}).status_code == 200
+
+
+def test_slow_check_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(text: str, restore: bool = False) -> unspin.Report:
+        time.sleep(0.3)
+        return unspin.check(text, restore=restore)
+
+    monkeypatch.setattr(serve, "check", slow)
+    response = TestClient(serve.create_app(timeout=0.02)).post("/api/check",
+                                                                json={"text": SPUN})
+    assert response.status_code == 503
+    assert "0.02" in response.json()["detail"]
+
+
+def test_malformed_and_empty_input_are_422(client: TestClient) -> None:
+    malformed = client.post("/api/check", content=b"{not json",
+                            headers={"content-type": "application/json"})
+    assert malformed.status_code == 422
+    assert client.post("/api/check", json={"txt": SPUN}).status_code == 422
+    for endpoint in ("check", "restore", "repair"):
+        empty = client.post(f"/api/{endpoint}", json={"text": " \n"})
+        assert empty.status_code == 422
+        assert empty.json()["detail"] == "input is empty"
+
+
+def test_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    TestClient(serve.create_app()).post("/api/check", json={"text": SPUN})
+    assert list(tmp_path.iterdir()) == []
+    stored = tmp_path / "store"
+    TestClient(serve.create_app(store=stored)).post("/api/check", json={"text": SPUN})
+    [saved] = stored.iterdir()
+    record = json.loads(saved.read_text("utf-8"))
+    assert record["endpoint"] == "check" and record["text"] == SPUN
+    assert record["result"] == unspin.check(SPUN).to_dict()
+
+
+def test_page_and_docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "index.html").write_text("<h1>unspin</h1>", "utf-8")
+    monkeypatch.setattr(serve, "STATIC", tmp_path)
+    app = TestClient(serve.create_app())
+    assert "<h1>unspin</h1>" in app.get("/").text
+    assert app.get("/docs").status_code == 200
+    assert app.get("/api/health").json()["status"] == "ok"
+    monkeypatch.setattr(serve, "STATIC", tmp_path / "missing")
+    assert TestClient(serve.create_app()).get("/").status_code == 404
+
+
+def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--index" in out and "--max-bytes" in out and "--timeout" in out
+
+
+def test_serve_bad_index_is_one_line_error(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--index", str(tmp_path / "none")]) == 2
+    assert "no such index" in capsys.readouterr().err
