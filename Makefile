@@ -30,6 +30,7 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
 	$(BIN)/python tools/bench_trace.py
+	$(BIN)/python tools/bench_serve.py
 
 # The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
 bench-trace-1m: $(STAMP)
