@@ -179,3 +179,19 @@ def test_serve_bad_index_is_one_line_error(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--index", str(tmp_path / "none")]) == 2
     assert "no such index" in capsys.readouterr().err
+
+
+def test_extract_reads_an_uploaded_document_with_the_loader(client: TestClient) -> None:
+    html = ("<html><body><nav>Home | About</nav><article><p>Researchers used counterfeit "
+            "consciousness to label the data, the team said on Monday in a long statement "
+            "about the work.</p></article></body></html>")
+    response = client.post("/api/extract", files={"file": ("page.html", html, "text/html")})
+    assert response.status_code == 200, response.text
+    assert "counterfeit consciousness" in response.json()["text"]
+    text = client.post("/api/extract", files={"file": ("a.txt", b"plain text", "text/plain")})
+    assert text.json() == {"text": "plain text"}
+
+
+def test_extract_refuses_an_unreadable_document(client: TestClient) -> None:
+    response = client.post("/api/extract", files={"file": ("bad.pdf", b"not a pdf", "x/y")})
+    assert response.status_code == 422 and response.json()["detail"]

@@ -4,6 +4,7 @@
 
 - `POST /api/check`, `/api/restore`, `/api/repair`: `unspin.check`/`restore` and the
   repairs of `unspin.repair`, as the JSON of the CLI contract;
+- `POST /api/extract`: the text of an uploaded document (multipart field `file`);
 - `POST /api/trace`: `Index.query`, only when the app has an index;
 - `GET /api/health`;
 - `POST /v2/check`: the LanguageTool HTTP API, so LanguageTool clients (editor and
@@ -24,13 +25,14 @@ import bisect
 import json
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import FastAPI, Form, HTTPException
+from fastapi import FastAPI, Form, HTTPException, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -39,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from unspin import Index, InputError, __version__, check, restore
 from unspin.config import Config
 from unspin.engine import validate_text
+from unspin.loaders import read_document
 from unspin.records import Finding, apply_findings
 from unspin.repair import find_repairs
 
@@ -122,6 +125,21 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
         return await run("repair", request.text, repairs, lambda found: {
             "repaired": apply_findings(request.text, found),
             "findings": [f.to_dict() for f in found]})
+
+    @app.post("/api/extract")
+    async def api_extract(file: UploadFile) -> dict[str, Any]:
+        """The text of an uploaded document (.pdf, .html, .docx, JATS .xml, .txt), read
+        by the same loader as `unspin check FILE`, for the review page's file drop."""
+        name = Path(file.filename or "upload.txt").name
+        data = await file.read()
+
+        def extract() -> str:
+            with tempfile.TemporaryDirectory() as folder:  # removed at once: nothing kept
+                path = Path(folder) / name
+                path.write_bytes(data)
+                return read_document(str(path))
+
+        return await run("extract", name, extract, lambda text: {"text": text})
 
     @app.post("/api/trace")
     async def api_trace(request: TraceRequest) -> dict[str, Any]:

@@ -1,0 +1,115 @@
+"""End to end: the review page in headless Chromium against a live `unspin serve` app.
+
+Skipped unless the system Chromium (/usr/bin/chromium) and the `playwright` package are
+installed; the browser Playwright downloads itself is not used.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser test",
+                allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the `serve` extra)")
+pytest.importorskip("fastapi", reason="fastapi is not installed (the `serve` extra)")
+uvicorn = pytest.importorskip("uvicorn", reason="uvicorn is not installed (the `serve` extra)")
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from unspin import serve  # noqa: E402
+
+SPUN = ("Researchers used counterfeit consciousness to label the data. "
+        "The results were published on Monday.")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 10_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(serve.create_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or not thread.is_alive():
+                pytest.fail("the app did not answer /api/health within 10 s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(base_url: str) -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{base_url}/")
+            yield page
+            assert not errors, f"JavaScript errors on the page: {errors}"
+        finally:
+            browser.close()
+
+
+def test_check_then_accept_a_replacement(page: Page) -> None:
+    page.fill("#input", SPUN)
+    page.click("#check")
+    finding = page.locator("span.finding.kind-lexical").first
+    finding.wait_for(state="visible")
+
+    assert page.locator("#error").is_hidden()
+    assert (page.locator("#verdict").text_content() or "").strip() in {"spun", "uncertain", "clean"}
+    score = float(page.locator("#score").text_content() or "nan")
+    assert 0.0 <= score <= 1.0
+    assert finding.text_content() == "counterfeit consciousness"
+    assert finding.get_attribute("data-index") is not None
+
+    finding.click()
+    popover = page.locator("#popover")
+    popover.wait_for(state="visible")
+    assert popover.locator("#reject").is_visible()
+    first = popover.locator("button.replacement").first
+    assert "artificial intelligence" in (first.text_content() or "")
+    first.click()
+    popover.wait_for(state="hidden")
+
+    page.click("#show-edited")
+    edited = page.locator("#edited")
+    edited.wait_for(state="visible")
+    text = edited.text_content() or ""
+    assert "artificial intelligence" in text
+    assert "counterfeit consciousness" not in text
+    assert text == SPUN.replace("counterfeit consciousness", "artificial intelligence")
+    assert page.locator("span.finding.kind-lexical.accepted").count() == 1
