@@ -93,6 +93,13 @@ def screening_memory(texts: list[str], docs: int, folder: Path) -> float:
     return float(done.stdout.split()[-1])
 
 
+def print_table(rows: list[tuple[str, str]]) -> None:
+    """Print (measure, value) rows as a Markdown table (shared by the bench tools)."""
+    print("| measure | value |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
 def cli_median(argv: list[str], runs: int) -> float:
     """Median wall seconds of `runs` fresh processes running `argv`."""
     times = []
@@ -153,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         ("peak RSS, this process", f"{self_rss:.0f} MiB"),
         ("peak RSS, largest CLI process", f"{child_rss:.0f} MiB"),
     ]
-    print("| measure | value |\n|---|---|")
-    for name, value in rows:
-        print(f"| {name} | {value} |")
+    print_table(rows)
     return 0
 
 

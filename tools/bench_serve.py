@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from bench import print_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"{args.clients} concurrent clients x {args.per_client} requests",
          f"{ok} ok, {errors} errors, {load_s:.1f} s ({ok / load_s:.2f} requests/s)"),
     ]
-    print("| measure | value |\n|---|---|")
-    for name, value in rows:
-        print(f"| {name} | {value} |")
+    print_table(rows)
     return 0
 
 

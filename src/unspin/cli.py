@@ -438,23 +438,23 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _positive_float(value: str) -> float:
     """An argparse type: a number above 0."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {value}")
-    return number
+    return _positive(value, float, "a number")
 
 
 def _positive_int(value: str) -> int:
     """An argparse type: an integer of at least 1."""
+    return int(_positive(value, int, "an integer"))
+
+
+def _positive(value: str, cast: Callable[[str], float], kind: str) -> float:
+    """`value` read by `cast`, refused (as a usage error) unless it is above 0."""
     try:
-        number = int(value)
+        number = cast(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+        raise argparse.ArgumentTypeError(f"not {kind}: {value!r}") from None
+    if not number > 0:
+        least = "at least 1" if cast is int else "above 0"
+        raise argparse.ArgumentTypeError(f"must be {least}, not {value}")
     return number
 
 
