@@ -54,19 +54,20 @@ def skeleton(text: str) -> list[list[Unit]]:
     """The skeleton of `text`, one list of units per sentence."""
     matches = list(_TOKEN.finditer(text))
     words = [m.group() for m in matches]
+    units = _batch_units([words])
     sentences: dict[int, list[Unit]] = {}
-    for symbol, first, last, sentence in _walk(words):
+    for symbol, first, last, meta in zip(units.symbols(), units.first.tolist(),
+                                         units.last.tolist(), units.meta.tolist(), strict=True):
         run = tuple(w.lower() for w in words[first : last + 1]) if symbol == PLACEHOLDER else ()
         unit = Unit(symbol, matches[first].start(), matches[last].end(), run)
-        sentences.setdefault(sentence, []).append(unit)
+        sentences.setdefault(meta >> 2, []).append(unit)
     return list(sentences.values())
 
 
-_INITIAL: dict[str, str | None] = {}
-_INNER: dict[str, str | None] = {}
 _CRC: dict[str, int] = {}
 _CACHE_LIMIT = 1 << 20
-"""Distinct tokens remembered per cache; a cache is emptied when full (memory stays flat)."""
+"""Distinct tokens (and symbols) remembered; a cache is emptied when full (memory stays
+flat)."""
 
 
 def _symbol(word: str, initial: bool) -> str | None:
@@ -79,40 +80,6 @@ def _symbol(word: str, initial: bool) -> str | None:
     if word[0].isupper() and not initial:
         return "^" + lower
     return lower if lower in STOPWORDS else None
-
-
-def _walk(words: list[str]) -> list[tuple[str, int, int, int]]:
-    """The units of a token list as (symbol, first token, last token, sentence number).
-
-    Tokens are classified once per process and remembered, so a corpus pays for each
-    distinct word only once.
-    """
-    units: list[tuple[str, int, int, int]] = []
-    sentence, initial, run_start = 0, True, -1
-    for i, word in enumerate(words):
-        cache = _INITIAL if initial else _INNER
-        symbol = cache.get(word, PLACEHOLDER)  # no token's symbol is the placeholder
-        if symbol == PLACEHOLDER:
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            symbol = cache[word] = _symbol(word, initial)
-        if symbol is None:
-            if run_start < 0:
-                run_start = i
-            initial = False
-            continue
-        if run_start >= 0:
-            units.append((PLACEHOLDER, run_start, i - 1, sentence))
-            run_start = -1
-        if not symbol:
-            sentence += not initial
-            initial = True
-            continue
-        units.append((symbol, i, i, sentence))
-        initial = False
-    if run_start >= 0:
-        units.append((PLACEHOLDER, run_start, len(words) - 1, sentence))
-    return units
 
 
 def _crc(symbol: str) -> int:
@@ -144,9 +111,10 @@ def fingerprint_pairs(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint32],
     so the same n-gram gets the same fingerprint in every document and process. Tokens
     are classified through `_Vocabulary` and the whole batch is one pass of array
     operations: per-token Python and numpy's per-call overhead, not the arithmetic,
-    dominate otherwise. Gives exactly what `_walk` gives, document by document.
+    dominate otherwise.
     """
-    h, m, docs = _batch_units(texts)
+    units = _batch_units([_TOKEN.findall(text) for text in texts])
+    h, m, docs = units.hashes, units.meta, units.owner
     if not len(h):
         empty = np.zeros(0, dtype=np.uint32)
         return empty, empty
@@ -180,6 +148,7 @@ class _Vocabulary:
 
     def _reset(self) -> None:
         self.ids: dict[str, int] = {}
+        self.symbols: list[tuple[str, str]] = []  # (at a sentence start, inside)
         self.end = np.zeros(1024, dtype=bool)
         self.hashes = np.zeros((2, 1024), dtype=np.uint64)  # [initial, inner]
         self.flags = np.zeros((2, 1024), dtype=np.int64)  # anchor << 1 | kept
@@ -203,12 +172,12 @@ class _Vocabulary:
             self.hashes = np.concatenate((self.hashes, np.zeros_like(self.hashes)), axis=1)
             self.flags = np.concatenate((self.flags, np.zeros_like(self.flags)), axis=1)
         self.ids[token] = number
-        for row, initial in enumerate((True, False)):
-            symbol = _symbol(token, initial)
-            if symbol == "":
-                self.end[number] = True
-                continue
-            symbol = PLACEHOLDER if symbol is None else symbol
+        symbols = [_symbol(token, initial) or PLACEHOLDER for initial in (True, False)]
+        self.symbols.append((symbols[0], symbols[1]))
+        if not token[0].isalnum():  # a sentence end: no unit
+            self.end[number] = True
+            return
+        for row, symbol in enumerate(symbols):
             self.hashes[row, number] = _crc(symbol)
             self.flags[row, number] = (symbol[0] in "#^") << 1 | (symbol != PLACEHOLDER)
 
@@ -216,15 +185,33 @@ class _Vocabulary:
 _VOCABULARY = _Vocabulary()
 
 
-def _batch_units(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
-                                                npt.NDArray[np.uint64]]:
-    """The units of every text at once, as `_walk` would give them: each unit's symbol
-    hash, its meta (sentence number << 2 | anchor << 1 | kept, sentence numbers unique
-    across the batch) and its document."""
+@dataclass(frozen=True, slots=True)
+class _Units:
+    """A batch's units, aligned arrays: each unit's symbol hash, its meta (sentence
+    number << 2 | anchor << 1 | kept; sentence numbers are unique across the batch), its
+    document, its first and last token (batch-wide indexes) and its vocabulary entry."""
+
+    hashes: npt.NDArray[np.uint64]
+    meta: npt.NDArray[np.int64]
+    owner: npt.NDArray[np.uint64]
+    first: npt.NDArray[np.int64]
+    last: npt.NDArray[np.int64]
+    ids: npt.NDArray[np.int64]
+    rows: npt.NDArray[np.int64]
+
+    def symbols(self) -> list[str]:
+        """Each unit's symbol."""
+        table = _VOCABULARY.symbols
+        return [table[i][r] for i, r in zip(self.ids.tolist(), self.rows.tolist(), strict=True)]
+
+
+def _batch_units(documents: Sequence[list[str]]) -> _Units:
+    """The units of every document (a list of tokens) at once: runs of content words
+    collapse into one placeholder unit, sentence ends make no unit."""
     tokens: list[str] = []
     starts = [0]
-    for text in texts:
-        tokens += _TOKEN.findall(text)
+    for words in documents:
+        tokens += words
         starts.append(len(tokens))
     vocabulary = _VOCABULARY
     ids = vocabulary.lookup(tokens)
@@ -240,9 +227,13 @@ def _batch_units(texts: Sequence[str]) -> tuple[npt.NDArray[np.uint64], npt.NDAr
     run_goes_on[1:] = content[1:] & content[:-1] & ~first[1:]
     unit = ~end & ~run_goes_on
     sentence = np.cumsum(end | first)
-    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), np.diff(starts))
-    meta = sentence[unit] << 2 | flags[unit]
-    return vocabulary.hashes[row[unit], ids[unit]], meta, owner[unit]
+    owner = np.repeat(np.arange(len(documents), dtype=np.uint64), np.diff(starts))
+    where = np.flatnonzero(unit)
+    breaks = np.flatnonzero(~run_goes_on)  # a unit ends before the next of these
+    after = np.searchsorted(breaks, where, side="right")
+    last = np.append(breaks, len(ids))[after] - 1
+    return _Units(vocabulary.hashes[row[unit], ids[unit]], sentence[unit] << 2 | flags[unit],
+                  owner[unit], where, last, ids[unit], row[unit])
 
 
 def _key(docs: npt.NDArray[np.uint64], mixed: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
