@@ -49,11 +49,6 @@ class Token:
         """First letter upper case (names, sentence starts, acronyms)."""
         return self.text[:1].isupper()
 
-    @property
-    def has_digit(self) -> bool:
-        """Numbers and codes are never spun and never restored."""
-        return any(ch.isdigit() for ch in self.text)
-
 
 def sentences(text: str) -> list[list[Token]]:
     """Split `text` into sentences of word tokens (offsets into `text`)."""
