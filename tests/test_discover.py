@@ -10,12 +10,15 @@ import pytest
 
 import unspin
 from unspin import Config, InputError
-from unspin.discover import propose
+from unspin.discovery.decoder import propose
+from unspin.discovery.rescore import rescore
+from unspin.discovery.sources import Sources
 from unspin.engine import analyze
 from unspin.lexicon import ReverseThesaurus
 from unspin.lm import default_lm
-from unspin.rescore import rescore
 from unspin.tokens import sentences
+
+THESAURUS_ONLY = frozenset({"moby", "mythes", "wordnet"})
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "spun_news.txt"
 FIXTURE = (
@@ -36,22 +39,25 @@ def tiny(tmp_path: Path) -> ReverseThesaurus:
 
 def originals(text: str, th: ReverseThesaurus, config: Config) -> list[str]:
     """The proposed originals of a one-sentence text."""
-    return [p.original for p in propose(sentences(text)[0], default_lm(), th, config)]
+    sources = Sources(th, default_lm(), config)
+    return [p.original for p in propose(sentences(text)[0], default_lm(), sources, config)]
 
 
 def test_adjacent_swaps_are_decoded_as_one_run(tiny: ReverseThesaurus) -> None:
     text = "Advances in counterfeit consciousness are changing the world."
-    assert originals(text, tiny, Config()) == ["artificial intelligence"]
+    config = Config(sources=THESAURUS_ONLY, min_gain=2.0)
+    assert originals(text, tiny, config) == ["artificial intelligence"]
 
 
 def test_function_word_originals_are_never_proposed(tiny: ReverseThesaurus) -> None:
     # "is" fits far better than "remains", but spinners leave function words alone.
-    assert originals("The story this year remains about digital music.", tiny, Config()) == []
+    text = "The story this year remains about digital music."
+    assert originals(text, tiny, Config(sources=THESAURUS_ONLY)) == []
 
 
 def test_title_case_phrase_mid_sentence_is_judged(tiny: ReverseThesaurus) -> None:
     text = "The loan was approved by the World Financial institution on Monday."
-    config = Config(channel_weight=0.0, min_gain=1.0)
+    config = Config(channel_weight=0.0, min_gain=1.0, sources=THESAURUS_ONLY | {"shape"})
     assert originals(text, tiny, config) == ["bank"]
     # An all-capitalised name is left alone.
     assert originals("He joined the World Financial Institution in May.", tiny, config) == []
@@ -74,7 +80,8 @@ class FakeScorer:
 def test_rescore_picks_the_variant_the_scorer_prefers(tiny: ReverseThesaurus) -> None:
     text = "Advances in counterfeit consciousness are changing the world."
     tokens = sentences(text)[0]
-    raised = propose(tokens, default_lm(), tiny, Config())
+    config = Config(sources=THESAURUS_ONLY, min_gain=2.0)
+    raised = propose(tokens, default_lm(), Sources(tiny, default_lm(), config), config)
     scorer = FakeScorer("artificial intelligence")
     (p,) = rescore(text, tokens, raised, scorer, candidates=3, context_after=2)
     assert p.scorer == "neural" and p.fast_gain == raised[0].gain
@@ -99,11 +106,25 @@ def test_discovered_finding_carries_its_evidence() -> None:
     config = Config(known_list=False, min_confidence=0.0)
     finding = analyze(text, config).findings[0]
     ev = finding.evidence
-    assert ev["source"] == "thesaurus" and ev["links"][0]["original"]
-    assert ev["links"][0]["thesauri"] and ev["links"][0]["synonyms_of_original"] >= 1
+    assert ev["source"] == "discovery" and ev["links"][0]["original"]
+    link = ev["links"][0]
+    assert link["sources"] and (link.get("synonyms_of_original") or link["candidate_rank"]) >= 1
     assert ev["proposed_logprob"] > ev["observed_logprob"]
     assert {"gain_log10", "score_log10", "lm", "original_elsewhere_in_text",
-            "observed_count_in_text"} <= set(ev)
+            "observed_count_in_text", "frequency_gain_log10", "observed_fit_log10",
+            "case_pattern"} <= set(ev)
+
+
+def test_switched_off_sources_give_no_candidates() -> None:
+    from unspin.discovery.sources import sources_for
+
+    span = sentences("The firm stated it would grow.")[0]
+    every = sources_for(Config()).originals(span[2:3], span)
+    assert "said" in [link.original for link in every]
+    none = sources_for(Config(sources=frozenset({"shape"}))).originals(span[2:3], span)
+    assert none == ()
+    with pytest.raises(ValueError, match="unknown candidate source"):
+        Sources(ReverseThesaurus({}), default_lm(), Config(sources=frozenset({"nope"})))
 
 
 def test_stricter_confidence_never_adds_findings() -> None:

@@ -1,10 +1,14 @@
 """Fit the confidence and document-score models on the DEV split; write data/calibration.json.
 
 1. Finding confidence: logistic regression of "this discovery proposal hits a real
-   spinner edit" on `unspin.score.finding_features`, over proposals from dev spun news
-   and dev science abstracts with held-out PPS pairs (the known list is off for those pairs).
-2. Document score: logistic regression of "spun" on `unspin.score.features` over dev
-   spun documents (news, held-out-pair and listed-pair abstracts) and clean ones.
+   spinner edit" on `unspin.score.finding_features`, over proposals from dev news spun by
+   the spinners of tools/folds.py (all of them for the shipped model; all but the fold
+   under test when tools/eval.py fits one per fold), dev science abstracts with held-out
+   PPS pairs (the known list is off for those pairs), and clean dev news and science.
+   The reporting cut is the least confidence that keeps clean dev flags within
+   `--budget` per 1,000 words.
+2. Document score: logistic regression of "spun" on `unspin.score.features` over the same
+   spun documents (plus abstracts with listed pairs) and the clean ones.
 The test split is never read here; `make eval` reports on it.
 """
 
@@ -14,143 +18,154 @@ import argparse
 import json
 import math
 import random
+import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import datasets
+import numpy as np
+from folds import FOLDS, Fold
 from spinner import Spun
 
 import unspin
-from unspin.score import confidence, features, finding_features
+from unspin.records import Finding
+from unspin.score import FEATURES, apply_model, features, finding_features, revise
 from unspin.tokens import words
 
 OUT = Path(__file__).resolve().parents[1] / "src/unspin/data/calibration.json"
+BUDGET = 0.4
+"""Clean flags per 1,000 dev words the cut allows: under the 0.5 target, for test noise."""
 
 
-def fit_logistic(xs: list[list[float]], ys: list[int], l2: float = 1e-3) -> list[float]:
+def fit_logistic(xs: Sequence[Sequence[float]], ys: Sequence[int], l2: float = 1e-3) -> list[float]:
     """Newton-Raphson logistic regression; returns [bias, w1, w2, ...]."""
-    dim = len(xs[0]) + 1
-    w = [0.0] * dim
-    rows = [[1.0, *x] for x in xs]
+    x = np.hstack([np.ones((len(xs), 1)), np.asarray(xs, dtype=float)])
+    y = np.asarray(ys, dtype=float)
+    w = np.zeros(x.shape[1])
     for _ in range(50):
-        grad = [0.0] * dim
-        hess = [[0.0] * dim for _ in range(dim)]
-        for x, y in zip(rows, ys, strict=True):
-            z = sum(a * b for a, b in zip(w, x, strict=True))
-            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-            for a in range(dim):
-                grad[a] += (p - y) * x[a]
-                for b in range(dim):
-                    hess[a][b] += p * (1 - p) * x[a] * x[b]
-        for a in range(dim):
-            grad[a] += l2 * w[a]
-            hess[a][a] += l2
-        step = _solve(hess, grad)
-        w = [a - s for a, s in zip(w, step, strict=True)]
-        if max(abs(s) for s in step) < 1e-8:
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (p - y) + l2 * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
             break
-    return w
-
-
-def _solve(m: list[list[float]], v: list[float]) -> list[float]:
-    """Gaussian elimination for the small Newton systems."""
-    n = len(v)
-    a = [row[:] + [v[i]] for i, row in enumerate(m)]
-    for c in range(n):
-        p = max(range(c, n), key=lambda r: abs(a[r][c]))
-        a[c], a[p] = a[p], a[c]
-        for r in range(n):
-            if r != c and a[c][c]:
-                f = a[r][c] / a[c][c]
-                a[r] = [x - f * y for x, y in zip(a[r], a[c], strict=True)]
-    return [a[i][n] / a[i][i] if a[i][i] else 0.0 for i in range(n)]
+    return w.tolist()
 
 
 def _probe(doc: Spun, report: unspin.Report) -> list[tuple[list[float], int]]:
     """(confidence features, hit?) for every discovery finding of a document."""
     out = []
     for f in report.findings:
-        ev = f.evidence
-        if ev.get("source") != "thesaurus":
+        if f.evidence.get("source") != "discovery":
             continue
         hit = any(f.offset < e.offset + e.length and e.offset < f.end for e in doc.edits)
-        xs = finding_features(
-            float(ev["gain_log10"]),
-            float(ev["score_log10"]) - float(ev["gain_log10"]),
-            int(ev["original_elsewhere_in_text"]),
-            int(ev["observed_count_in_text"]),
-            len(ev["links"]),
-        )
-        out.append((xs, int(hit)))
+        out.append((finding_features(f.evidence), int(hit)))
     return out
 
 
-def _threshold(scores: list[float], clean_words: int, per_1k: float) -> float:
+def threshold(scores: list[float], clean_words: int, per_1k: float) -> float:
     """The lowest confidence that keeps clean flags within `per_1k` per 1,000 words."""
     allowed = int(per_1k * clean_words / 1000)
     ranked = sorted(scores, reverse=True)
     return ranked[allowed] + 1e-4 if allowed < len(ranked) else 0.0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--n", type=int, default=150, help="documents per set")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--neural", action="store_true",
-                        help="fit the neural path's confidence model only (needs unspin[neural])")
-    args = parser.parse_args()
-    scorer = "neural" if args.neural else "fast"
-    listed, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
-    held = frozenset(t.lower() for t, _, _ in heldout)
-    base = unspin.Config(known_exclude=held, neural=args.neural)
+def fit(
+    base: unspin.Config,
+    spinners: Sequence[Fold],
+    data: Path,
+    n: int,
+    seed: int,
+    budget: float = BUDGET,
+) -> dict[str, object]:
+    """A calibration model (the fast path's) fitted on dev text spun by `spinners`.
+
+    `base` is the configuration it will serve (its candidate sources, known list);
+    the returned dict is what data/calibration.json holds.
+    """
+    listed, heldout = datasets.pps_split(datasets.load_pps_pairs(data))
     probe = replace(base, min_confidence=0.0, neural_min_confidence=0.0)
-    spun = datasets.spun_news(args.data, "dev", args.n, args.seed)
-    spun += datasets.pps_science(args.data, "dev", heldout, args.n, args.seed)
-    # Papers carrying listed phrases too: the known list must weigh in the document score.
-    spun += datasets.pps_science(args.data, "dev", listed, args.n // 2, args.seed)
-    clean = datasets.clean_docs(args.data, "dev", args.n, args.seed)
+    per = max(1, n // len(spinners))
+    spun: list[Spun] = []
+    for k, fold in enumerate(spinners):
+        spun += datasets.spun_news(data, "dev", per, seed + k, fold.forward(), fold.names)
+    spun += datasets.pps_science(data, "dev", heldout, n // 2, seed)
+    listed_docs = datasets.pps_science(data, "dev", listed, n // 4, seed)
+    clean = [Spun(t, []) for _, t in datasets.clean_docs(data, "dev", n, seed)]
+    reports = {id(d): unspin.check(d.text, config=probe) for d in [*spun, *listed_docs, *clean]}
+    rows = [row for d in spun for row in _probe(d, reports[id(d)])]
+    clean_rows = [row for d in clean for row in _probe(d, reports[id(d)])]
+    w = fit_logistic([x for x, _ in rows + clean_rows], [y for _, y in rows + clean_rows])
+    model: dict[str, object] = json.loads(OUT.read_text("utf-8"))
+    fitted: dict[str, object] = {"features": list(FEATURES), "bias": round(w[0], 4),
+                                 "weights": [round(v, 4) for v in w[1:]]}
+    confidences = model.setdefault("confidence", {})
+    assert isinstance(confidences, dict)
+    confidences["fast"] = fitted
 
-    rows: list[tuple[list[float], int]] = []
-    for doc in spun:
-        rows += _probe(doc, unspin.check(doc.text, config=probe))
-    clean_rows: list[tuple[list[float], int]] = []
-    for _, text in clean:
-        clean_rows += _probe(Spun(text, []), unspin.check(text, config=probe))
-    rows += clean_rows
-    w = fit_logistic([x for x, _ in rows], [y for _, y in rows])
-    model = json.loads(OUT.read_text("utf-8"))
-    fitted = {"bias": round(w[0], 4), "weights": [round(v, 4) for v in w[1:]]}
-    model.setdefault("confidence", {})[scorer] = fitted
-    OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")  # confidences depend on it
-    clean_words = sum(len(words(t)) for _, t in clean)
-    conf = [confidence(x, scorer) for x, _ in clean_rows]
-    for budget in (0.25, 0.5, 1.0):
-        print(f"min_confidence for {budget} clean flags/1k words: "
-              f"{_threshold(conf, clean_words, budget):.3f}")
-    if args.neural:  # the document score is fitted on the default (fast) path
-        print(json.dumps(model, indent=2))
-        return
+    def staged(doc: Spun) -> list[Finding]:
+        """The document's findings under the first-stage model (and the second, once fitted)."""
+        found = [replace(f, confidence=apply_model(fitted, finding_features(f.evidence)))
+                 if f.evidence.get("source") == "discovery" else f
+                 for f in reports[id(doc)].findings]
+        context = fitted.get("context")
+        assert context is None or isinstance(context, dict)
+        return revise(found, len(words(doc.text)), context)
 
+    # Second stage: the first-stage log-odds with the document's evidence density.
+    xs2: list[list[float]] = []
+    ys2: list[int] = []
+    for d in [*spun, *clean]:
+        found = [f for f in staged(d) if f.evidence.get("source") == "discovery"]
+        n = len(words(d.text))
+        density = features(found, n)[0]
+        for f, (_, y) in zip(found, _probe(d, reports[id(d)]), strict=True):
+            c = min(max(f.confidence, 1e-4), 1 - 1e-4)
+            xs2.append([math.log(c / (1 - c)), density])
+            ys2.append(y)
+    w2 = fit_logistic(xs2, ys2)
+    fitted["context"] = {"bias": round(w2[0], 4), "weights": [round(v, 4) for v in w2[1:]]}
+    clean_words = sum(len(words(d.text)) for d in clean)
+    scores = [f.confidence for d in clean for f in staged(d)
+              if f.evidence.get("source") == "discovery"]
+    fitted["cut"] = round(threshold(scores, clean_words, budget), 4)
+    # The document score sees the findings as the fitted models weigh them.
     xs: list[list[float]] = []
     ys: list[int] = []
-    for docs, y in ((spun, 1), ([Spun(t, []) for _, t in clean], 0)):
-        for doc in docs:
-            report = unspin.check(doc.text, config=probe)  # the cut hides nothing here
-            xs.append(features(report.findings, len(words(doc.text))))
+    for docs, y in (([*spun, *listed_docs], 1), (clean, 0)):
+        for d in docs:
+            xs.append(features(staged(d), len(words(d.text))))
             ys.append(y)
-    rng = random.Random(args.seed)
     order = list(range(len(xs)))
-    rng.shuffle(order)
+    random.Random(seed).shuffle(order)
     w = fit_logistic([xs[i] for i in order], [ys[i] for i in order], l2=1.0)
     model.update(
-        note=f"fitted by tools/calibrate.py on dev: {len(rows)} proposals, {len(xs)} documents",
+        note=(f"fitted by tools/calibrate.py on dev: {len(rows) + len(clean_rows)} proposals, "
+              f"{len(xs)} documents, spinners {', '.join(f.name for f in spinners)}"),
         bias=round(w[0], 4),
         weights=[round(x, 4) for x in w[1:]],
     )
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit on every fold's spinner and write the shipped calibration file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--n", type=int, default=200, help="spun news documents in all")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--budget", type=float, default=BUDGET,
+                        help="clean flags per 1,000 dev words the cut allows")
+    args = parser.parse_args(argv)
+    _, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
+    base = unspin.Config(known_exclude=frozenset(t.lower() for t, _, _ in heldout))
+    model = fit(base, FOLDS, args.data, args.n, args.seed, args.budget)
     OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")
     print(json.dumps(model, indent=2))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

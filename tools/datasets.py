@@ -213,11 +213,17 @@ def pps_split(pairs: Sequence[Pair]) -> tuple[list[Pair], list[Pair]]:
 
 
 def spun_news(
-    data: Path, split: str, n: int, seed: int, forward: Mapping[str, Sequence[str]] | None = None
+    data: Path,
+    split: str,
+    n: int,
+    seed: int,
+    forward: Mapping[str, Sequence[str]] | None = None,
+    names: bool = False,
 ) -> list[SpunDoc]:
     """`n` news documents of the spin pool, spun at a rate drawn from 0.3-0.5 each.
 
-    `forward` defaults to the lexicon's map; documents left unchanged are skipped.
+    `forward` defaults to the lexicon's map; `names` spins names and acronyms too
+    (spinner.spin); documents left unchanged are skipped.
     """
     forward = load_forward() if forward is None else forward
     rng = random.Random(seed)
@@ -225,7 +231,7 @@ def spun_news(
     for doc_id, text in _shuffled(_groups(data, "news", split, "spin"), rng):
         if len(out) == n:
             break
-        spun = spin(text, forward, rng, rng.uniform(0.3, 0.5))
+        spun = spin(text, forward, rng, rng.uniform(0.3, 0.5), names)
         if spun.edits:
             out.append(SpunDoc(spun.text, spun.edits, doc_id, text))
     return out

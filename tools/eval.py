@@ -1,9 +1,12 @@
 """End-to-end evaluation of `unspin.check` on the TEST split of the development data.
 
-Sets: news spun by our spinner over the lexicon's forward map (rate 0.3-0.5 per
-document), science abstracts with held-out PPS pairs planted (so only discovery
-can find them), and clean news and science. Prints a Markdown table of span
-precision/recall, restoration, document AUC, false flags and throughput.
+Leave-one-source-out (tools/folds.py): for each fold, news spun by a spinner drawing
+from one synonym source (rate 0.3-0.5 per document) is checked with that source switched
+off, and clean news and science are checked with the same configuration; the worst fold
+is the headline. Then science abstracts with held-out PPS pairs planted (so only
+discovery can find them) and clean news and science, with every source on. Prints
+Markdown tables of span precision/recall, restoration, document AUC, false flags and
+throughput.
 
 A second table measures `unspin.repair`: spun and clean news damaged by tools/damage.py
 (quote marks and possessives pasted 1-6 characters early, half of them, seeded) and how
@@ -18,11 +21,13 @@ import difflib
 import json
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import calibrate
 from damage import Paste, damage
 from datasets import (
     DEFAULT_DATA,
@@ -35,6 +40,7 @@ from datasets import (
     pps_split,
     spun_news,
 )
+from folds import FOLDS, Fold
 from spinner import Edit, load_forward
 
 import unspin
@@ -324,6 +330,65 @@ def markdown(results: dict[str, SetMetrics]) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class FoldMetrics:
+    """One leave-one-source-out fold: its spun news and the clean sets, same config."""
+
+    spun: SetMetrics
+    clean_news: SetMetrics
+    clean_science: SetMetrics
+
+
+def evaluate_fold(
+    fold: Fold, config: Config, data: Path, split: str, n: int, seed: int,
+    clean_news: Sequence[Doc], clean_science: Sequence[Doc], train_n: int,
+) -> FoldMetrics:
+    """Spin news with the fold's source; check it and the clean sets without that source,
+    under confidence and document models fitted (on dev) on the spinners of the folds
+    that share no source with it (`Fold.trainers`)."""
+    cfg = fold.config(config)
+    if train_n:
+        model = calibrate.fit(cfg, fold.trainers(), data, train_n, seed + 100)
+        path = Path(tempfile.mkdtemp(prefix="unspin-eval-")) / f"{fold.name}.json"
+        path.write_text(json.dumps(model), "utf-8")
+        cfg = replace(cfg, calibration=str(path))
+    news_metrics, news_scores = evaluate_clean(clean_news, cfg)
+    science_metrics, _ = evaluate_clean(clean_science, cfg)
+    spun = spun_news(data, split, n, seed, fold.forward(), fold.names)
+    return FoldMetrics(evaluate_spun(spun, cfg, news_scores), news_metrics, science_metrics)
+
+
+_FOLD_COLUMNS = (
+    ("gold edits", lambda f: f.spun.gold_edits, "d", min),
+    ("span P", lambda f: f.spun.span_precision, ".3f", min),
+    ("span R", lambda f: f.spun.span_recall, ".3f", min),
+    ("restored exactly", lambda f: f.spun.restoration_rate, ".3f", min),
+    ("spun words undone", lambda f: f.spun.words_undone, ".3f", min),
+    ("doc AUC", lambda f: f.spun.doc_auc, ".3f", min),
+    ("clean news flags / 1k", lambda f: f.clean_news.flags_per_1k_words, ".2f", max),
+    ("clean science flags / 1k", lambda f: f.clean_science.flags_per_1k_words, ".2f", max),
+    ("restore changes clean news %", lambda f: f.clean_news.restore_changed_pct, ".2f", max),
+    ("restore changes clean science %",
+     lambda f: f.clean_science.restore_changed_pct, ".2f", max),
+    ("words/s", lambda f: f.spun.words / f.spun.seconds if f.spun.seconds else None, ",.0f", min),
+)
+
+
+def fold_markdown(folds: dict[str, FoldMetrics]) -> str:
+    """One row per fold, then the worst value of each column (the headline)."""
+    header = "| fold (source off) | " + " | ".join(c[0] for c in _FOLD_COLUMNS) + " |"
+    lines = [header, "|---" * (len(_FOLD_COLUMNS) + 1) + "|"]
+    for name, fold in folds.items():
+        cells = [_cell(get(fold), spec) for _, get, spec, _ in _FOLD_COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    worst = []
+    for _, get, spec, pick in _FOLD_COLUMNS:
+        values = [v for v in (get(f) for f in folds.values()) if v is not None]
+        worst.append(_cell(pick(values) if values else None, spec))
+    lines.append("| **worst fold** | " + " | ".join(f"**{c}**" for c in worst) + " |")
+    return "\n".join(lines)
+
+
 def overridden(base: Config, items: Sequence[str]) -> Config:
     """`base` with each `--set FIELD=VALUE` applied, the value read as the type of the
     field's default ("true"/"1" for booleans)."""
@@ -331,8 +396,12 @@ def overridden(base: Config, items: Sequence[str]) -> Config:
     for item in items:
         name, _, value = item.partition("=")
         default = getattr(base, name)
-        changes[name] = (value.lower() in ("1", "true", "yes", "on")
-                         if isinstance(default, bool) else type(default)(value))
+        if isinstance(default, bool):
+            changes[name] = value.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, frozenset):
+            changes[name] = frozenset(v for v in value.split(",") if v)
+        else:
+            changes[name] = float(value) if default is None else type(default)(value)
     return replace(base, **changes)
 
 
@@ -349,12 +418,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure only unspin.repair (fast)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a numeric Config field, e.g. --set min_gain=3")
+    parser.add_argument("--folds", default=",".join(f.name for f in FOLDS),
+                        help="comma-separated folds to run (default: all)")
+    parser.add_argument("--train-n", type=int, default=160,
+                        help="dev documents each fold's models are fitted on (0: the shipped "
+                             "models, fitted on every spinner: not leave-one-out)")
     args = parser.parse_args(argv)
     try:
         _, heldout = pps_split(load_pps_pairs(args.data))
         clean = clean_docs(args.data, args.split, args.n, args.seed)
-        forward = load_forward()
-        news = spun_news(args.data, args.split, args.n, args.seed, forward)
+        news = spun_news(args.data, args.split, args.n, args.seed, load_forward())
         science = pps_science(args.data, args.split, heldout, args.n, args.seed)
     except FileNotFoundError as error:
         sys.exit(f"eval: {error}")
@@ -371,23 +444,33 @@ def main(argv: list[str] | None = None) -> int:
             [d for d in clean if domain_of(d[0]) == "science"]),
     }
     results: dict[str, SetMetrics] = {}
+    folds: dict[str, FoldMetrics] = {}
     if not args.repair_only:
+        clean_science_docs = [d for d in clean if domain_of(d[0]) == "science"]
+        wanted = args.folds.split(",")
+        for fold in FOLDS:
+            if fold.name in wanted:
+                print(f"fold {fold.name} ...", file=sys.stderr)
+                folds[fold.name] = evaluate_fold(
+                    fold, config, args.data, args.split, args.n, args.seed,
+                    clean_news_docs, clean_science_docs, args.train_n)
         clean_news, news_scores = evaluate_clean(clean_news_docs, config)
-        clean_science, science_scores = evaluate_clean(
-            [d for d in clean if domain_of(d[0]) == "science"], config
-        )
+        clean_science, science_scores = evaluate_clean(clean_science_docs, config)
         results = {
-            "spun news": evaluate_spun(news, config, news_scores),
             "PPS science (held out)": evaluate_spun(science, config, science_scores),
             "clean news": clean_news,
             "clean science": clean_science,
         }
         expected = len({e.lower() for _, e, _ in heldout})
+        print("Leave-one-source-out spun news (tools/folds.py): each fold's spinner draws "
+              "from one source, and discovery runs without it on the spun and the clean sets.")
+        print()
+        print(fold_markdown(folds))
+        print()
         print(
-            f"Held out {len(heldout)} PPS pairs ({expected} expected phrases, 20% by SHA-1 of "
-            f"the expected phrase); their {len(held)} tortured phrases are excluded from the "
-            f"known list (Config.known_exclude) in every set. Spinner forward map: "
-            f"{len(forward)} entries."
+            f"Every source on. Held out {len(heldout)} PPS pairs ({expected} expected phrases, "
+            f"20% by SHA-1 of the expected phrase); their {len(held)} tortured phrases are "
+            f"excluded from the known list (Config.known_exclude) in every set."
         )
         print()
         print(markdown(results))
@@ -400,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         payload = {
             "n": args.n,
             "seed": args.seed,
+            "folds": {name: asdict(m) for name, m in folds.items()},
             "sets": {name: asdict(m) for name, m in results.items()},
             "repair": {name: asdict(m) for name, m in repairs.items()},
         }

@@ -95,21 +95,26 @@ def _sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in ".!?"
 
 
-def _plain(word: str, initial: bool) -> bool:
-    """Whether `word` is alphabetic and lower-case (Title-case allowed when `initial`)."""
+def _plain(word: str, initial: bool, names: bool = False) -> bool:
+    """Whether `word` is alphabetic and lower-case (Title-case allowed when `initial`;
+    Title-case and ALL-CAPS words anywhere when `names`)."""
     if not word.isalpha():
         return False
-    return word.islower() or (initial and word[0].isupper() and word[1:].islower())
+    title = word[0].isupper() and word[1:].islower()
+    return word.islower() or ((initial or names) and title) or (names and word.isupper())
 
 
-def _eligible(word: str, initial: bool) -> bool:
-    """Whether a single word may be spun: a plain content word of 3+ letters."""
-    return len(word) >= 3 and word.lower() not in STOPWORDS and _plain(word, initial)
+def _eligible(word: str, initial: bool, names: bool = False) -> bool:
+    """Whether a single word may be spun: a plain content word (3+ letters; 2+ for an
+    acronym when `names`)."""
+    shortest = 2 if names and word.isupper() else 3
+    return (len(word) >= shortest and word.lower() not in STOPWORDS
+            and _plain(word, initial, names))
 
 
-def _phrase_ok(words: Sequence[str], initial: bool) -> bool:
+def _phrase_ok(words: Sequence[str], initial: bool, names: bool = False) -> bool:
     """Whether a multi-word unit may be spun: plain words, not all stopwords."""
-    plain = all(_plain(w, initial and i == 0) for i, w in enumerate(words))
+    plain = all(_plain(w, initial and i == 0, names) for i, w in enumerate(words))
     return plain and any(w.lower() not in STOPWORDS for w in words)
 
 
@@ -119,13 +124,19 @@ def _synonyms(forward: Mapping[str, Sequence[str]], key: str) -> list[str]:
 
 
 def spin(
-    text: str, forward: Mapping[str, Sequence[str]], rng: random.Random, rate: float = 0.4
+    text: str,
+    forward: Mapping[str, Sequence[str]],
+    rng: random.Random,
+    rate: float = 0.4,
+    names: bool = False,
 ) -> Spun:
     """Replace eligible words/phrases of `text` by random synonyms with probability `rate`.
 
     At each word the longest spinnable unit (3, 2 or 1 words, consecutive and
     separated by single spaces) gets one draw; replaced units are skipped over,
-    so edits never overlap.
+    so edits never overlap. With `names`, capitalised words and acronyms are spun
+    too, their case pattern copied onto the synonym ("Bank" -> "Financial
+    institution", "PC" -> "LAPTOP"), as dictionary spinners do.
     """
     tokens = list(_TOKEN.finditer(text))
     spans: list[tuple[int, int, str]] = []
@@ -141,7 +152,8 @@ def spin(
             if any(text[a.end() : b.start()] != " " for a, b in zip(unit, unit[1:], strict=False)):
                 continue
             words = [m.group() for m in unit]
-            ok = _eligible(words[0], initial) if n == 1 else _phrase_ok(words, initial)
+            ok = (_eligible(words[0], initial, names) if n == 1
+                  else _phrase_ok(words, initial, names))
             options = _synonyms(forward, " ".join(words).lower()) if ok else []
             if options:
                 choice = (n, options)

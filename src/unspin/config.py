@@ -26,20 +26,41 @@ class Config:
     """Look for tortured phrases no list knows (reverse thesaurus + language model).
     Off: only the known list is used (faster, far lower recall)."""
 
+    sources: frozenset[str] = frozenset(
+        ("moby", "mythes", "wordnet", "pps-learned", "glove", "shape"))
+    """Candidate sources discovery draws originals from (unspin.discovery.sources): the
+    thesauri "moby", "mythes", "wordnet", the "pps-learned" maps, "glove" neighbours and
+    "shape" (case-pattern rules). Fewer: faster, less recall; the evaluation switches
+    off the source its spinner draws from."""
+
+    glove_links: int = 10
+    """GloVe neighbours tried per observed word, nearest first. More: more recall on
+    spinners whose synonyms the thesauri lack, slower, more false candidates."""
+
+    glove_min_similarity: float = 0.7
+    """Least cosine similarity of a GloVe neighbour to be a candidate. Lower: more
+    candidates (related words, not synonyms: "Monday" for "Tuesday")."""
+
+    shape_bonus: float = 2.0
+    """Evidence (log10) a spinner's case pattern adds to a span's candidates: a
+    mid-sentence "Home windows" or "Financial institution" (names capitalise every
+    word), an ALL-CAPS common word ("LAPTOP"). Higher: more such spans flagged."""
+
     repair: bool = True
     """Report mechanical damage and scraping residue (`unspin.repair`) as findings of kind
     "mechanical"/"residue", applied by `restore` with the lexical ones. They never count
     towards the spun score. Off: lexical findings only."""
 
-    min_gain: float = 2.0
-    """Minimum evidence, in log10 units, before a span is flagged: the LM gain of the
-    proposed over the observed wording plus the channel prior. Higher: fewer false
-    accusations, more misses."""
+    min_gain: float = 0.5
+    """What each change pays in the sentence decoder, in log10 units: a span is proposed
+    only when the LM gain of the original over the observed wording plus the channel
+    prior exceeds it. The confidence model then decides what is reported, so this only
+    bounds what it sees. Higher: faster, fewer candidates reach it (fewer finds)."""
 
     channel_weight: float = 1.0
-    """Weight of the channel prior, log10(1 / number of synonyms of the original).
-    Higher: favours originals with few synonyms, cuts flags caused by frequent words
-    ("be", "make") that the LM always prefers."""
+    """Weight of the channel prior, -log10(rank of the original among the span's
+    candidates; most sources agreeing first). Higher: favours the candidates the sources
+    rank first, cuts flags caused by frequent words ("be", "make") the LM always prefers."""
 
     length_penalty: float = 1.0
     """Extra evidence (log10) required per word an original is shorter than the observed
@@ -84,14 +105,20 @@ class Config:
     """A word whose log10 probability in context is above this fits too well to be
     suspected at all. Higher: more words examined (slower, a little more recall)."""
 
-    min_confidence: float = 0.85
-    """Findings of the fast path below this confidence are dropped. The default keeps
-    false flags on clean dev text near 0.5 per 1,000 words (tools/calibrate.py prints
-    the value for other budgets). Lower: more recall, more false accusations."""
+    min_confidence: float | None = None
+    """Findings of the fast path below this confidence are dropped. None: the cut fitted
+    with the confidence model, which keeps false flags on clean dev text near 0.5 per
+    1,000 words (tools/calibrate.py prints the value for other budgets). Lower: more
+    recall, more false accusations."""
 
-    neural_min_confidence: float = 0.93
+    neural_min_confidence: float | None = None
     """The same cut for findings the neural LM rescored (its confidence model is fitted
     separately, so the cut for the same budget differs)."""
+
+    calibration: str = ""
+    """Path of a calibration file (confidence and document-score models with their cut,
+    as tools/calibrate.py writes); empty: the shipped one. Lets a user refit the models
+    on their own spinners; the evaluation fits one per fold."""
 
     spun_threshold: float = 0.8
     """Document score at or above which the verdict is "spun" (when at least one finding

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from unspin.config import Config
 from unspin.config import validate_text as validate_text  # re-exported
-from unspin.discover import Proposal, propose
+from unspin.discovery.decoder import Proposal, propose
+from unspin.discovery.rescore import SentenceScorer, rescore
+from unspin.discovery.sources import sources_for
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
-from unspin.lexicon import default_thesaurus, source_names
-from unspin.lm import default_lm
+from unspin.lexicon import MOBY, MYTHES, WORDNET, Link, source_names
+from unspin.lm import NGramLM, default_lm
 from unspin.records import Finding, Replacement, Report
 from unspin.records import apply_findings as apply_findings  # re-exported
 from unspin.repair import find_repairs
-from unspin.rescore import SentenceScorer, rescore
-from unspin.score import confidence, doc_score, finding_features
+from unspin.score import confidence, confidence_cut, doc_score, finding_features, in_context
 from unspin.tokens import STOPWORDS, Token, match_case, sentences
 
 FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
+THESAURI = MOBY | MYTHES | WORDNET
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
 
 
@@ -75,25 +78,38 @@ def _known_finding(text: str, tokens: Sequence[Token], m: KnownMatch) -> Finding
                    (Replacement(value, conf),), evidence)
 
 
+def _link_evidence(link: Link, observed: str) -> dict[str, object]:
+    """One link of a discovery finding: which sources give it, and how strongly."""
+    item: dict[str, object] = {"original": link.original, "observed": observed,
+                               "sources": source_names(link.sources)}
+    if link.sources & THESAURI:
+        item["synonyms_of_original"] = link.fanout
+    else:  # GloVe or shape links carry their rank among the word's candidates
+        item["candidate_rank"] = link.fanout
+    return item
+
+
 def _discovered_finding(
-    text: str, tokens: Sequence[Token], p: Proposal, counts: Counter[str], neural_name: str = ""
+    text: str,
+    tokens: Sequence[Token],
+    p: Proposal,
+    counts: Counter[str],
+    lm: NGramLM,
+    calibration: str,
+    neural_name: str = "",
 ) -> Finding:
     start, end = tokens[p.start].offset, tokens[p.stop - 1].end
     observed = text[start:end]
     observed_words = [t.norm for t in tokens[p.start : p.stop]]
-    echo = sum(counts[w] for w in set(p.original.split()) - set(observed_words) - STOPWORDS)
+    original_words = p.original.split()
+    echo = sum(counts[w] for w in set(original_words) - set(observed_words) - STOPWORDS)
     repeats = min(counts[w] for w in observed_words)
-    features = finding_features(p.gain, p.score - p.gain, echo, repeats, len(p.parts))
-    conf = confidence(features, p.scorer)
-    evidence = {
-        "source": "thesaurus",
+    unigram = sum(lm.logprob(w, ()) for w in original_words) - sum(
+        lm.logprob(w, ()) for w in observed_words)
+    evidence: dict[str, Any] = {
+        "source": "discovery",
         "links": [
-            {
-                "original": part.link.original,
-                "observed": " ".join(t.norm for t in tokens[part.start : part.stop]),
-                "thesauri": source_names(part.link.sources),
-                "synonyms_of_original": part.link.fanout,
-            }
+            _link_evidence(part.link, " ".join(t.norm for t in tokens[part.start : part.stop]))
             for part in p.parts
         ],
         "observed_logprob": round(p.observed_logprob, 3),
@@ -101,11 +117,15 @@ def _discovered_finding(
         "gain_log10": round(p.gain, 3),
         "score_log10": round(p.score, 3),
         "lm": FAST_LM_NAME if p.fast_gain is None else neural_name,
+        "observed_fit_log10": round(p.observed_fit, 3),
+        "frequency_gain_log10": round(unigram, 3),
+        "case_pattern": any(part.anomaly for part in p.parts),
         "original_elsewhere_in_text": echo,
         "observed_count_in_text": repeats,
     }
     if p.fast_gain is not None:
         evidence["fast_gain_log10"] = round(p.fast_gain, 3)
+    conf = confidence(finding_features(evidence), p.scorer, calibration)
     start, value = _with_article(
         text, tokens, p.start, start, end, match_case(observed, p.original)
     )
@@ -130,31 +150,34 @@ def analyze(text: str, config: Config) -> Report:
         flat = [t for s in sents for t in s]
         findings.extend(_known_finding(text, flat, m) for m in _known_list(config).find(flat))
     if config.discovery:
-        lm, thesaurus = default_lm(), default_thesaurus()
+        lm, sources = default_lm(), sources_for(config)
         taken = [(f.offset, f.end) for f in findings]
         counts = Counter(t.norm for sent in sents for t in sent)
         neural = neural_scorer() if config.neural else None
-        cut = config.min_confidence if neural is None else config.neural_min_confidence
+        cut = confidence_cut(config)
         for sent in sents:
             if neural is None:
-                proposals = propose(sent, lm, thesaurus, config)
+                proposals = propose(sent, lm, sources, config)
             else:
-                raised = propose(sent, lm, thesaurus, config, config.neural_raise)
+                raised = propose(sent, lm, sources, config, config.neural_raise)
                 proposals = rescore(
                     text, sent, raised, neural, config.neural_candidates, config.neural_context
                 )
             for p in proposals:
-                f = _discovered_finding(text, sent, p, counts, neural.name if neural else "")
+                f = _discovered_finding(text, sent, p, counts, lm, config.calibration,
+                                        neural.name if neural else "")
                 if all(f.end <= a or f.offset >= b for a, b in taken):
                     weak.append(f)
+    n_words = sum(len(s) for s in sents)
+    weak = in_context(weak, n_words, "neural" if config.neural else "fast", config.calibration)
     findings.extend(f for f in weak if f.confidence >= cut)
     if config.repair:
         findings = _with_repairs(findings, find_repairs(text))
     findings.sort(key=lambda f: f.offset)
-    n_words = sum(len(s) for s in sents)
     # Findings under the cut are not reported, but their sum still says "spun" or not.
     lexical = (f for f in findings if f.kind == "lexical")  # repairs are no spinning evidence
-    score = doc_score([*lexical, *(f for f in weak if f.confidence < cut)], n_words)
+    score = doc_score([*lexical, *(f for f in weak if f.confidence < cut)], n_words,
+                      config.calibration)
     if score >= config.spun_threshold and findings:  # no accusation without a finding
         verdict = "spun"
     elif score < config.clean_threshold:

@@ -22,9 +22,16 @@ from pathlib import Path
 HEADER_PREFIX = "#unspin-thesaurus v2"
 DATA_FILE = "thesaurus.tsv.gz"
 LEARNED_FILE = "learned_maps.tsv"
+MOBY, MYTHES, WORDNET = 1, 2, 4
 LEARNED = 8
 """Source bit of the maps learned from Problematic Paper Screener pairs."""
-SOURCE_NAMES = {1: "moby", 2: "mythes", 4: "wordnet", LEARNED: "pps-learned"}
+GLOVE = 16
+"""Source bit of GloVe neighbours (unspin.discovery.neighbours)."""
+SHAPE = 32
+"""Source bit of case-pattern rules (unspin.discovery.shapes: "Home windows", "LAPTOP")."""
+SOURCE_NAMES = {MOBY: "moby", MYTHES: "mythes", WORDNET: "wordnet", LEARNED: "pps-learned",
+                GLOVE: "glove", SHAPE: "shape"}
+SOURCE_BITS = {name: bit for bit, name in SOURCE_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +41,8 @@ class Link:
     original: str
     """Candidate original wording, lower case."""
     sources: int
-    """Bitmask of sources listing the link: 1=Moby 2=MyThes 4=WordNet 8=PPS-learned."""
+    """Bitmask of sources listing the link (`SOURCE_NAMES`: 1=Moby 2=MyThes 4=WordNet
+    8=PPS-learned 16=GloVe 32=shape)."""
     fanout: int = 1
     """How many synonyms the thesauri give for `original` (a spinner picks one of them);
     for an original only the learned maps know, how many observed forms they give it."""
@@ -165,16 +173,18 @@ class ReverseThesaurus:
             )
         return self._max_words
 
-    def forward(self) -> dict[str, list[str]]:
+    def forward(self, sources: int = MOBY | MYTHES | WORDNET) -> dict[str, list[str]]:
         """Original -> its synonyms (the inverted map), for a test/evaluation spinner.
 
-        Thesaurus links only: the learned maps would make the spinner write exactly
-        what they reverse.
+        Thesaurus links given by any of the `sources` bits only: the learned maps would
+        make the spinner write exactly what they reverse.
         """
         forward: dict[str, list[str]] = {}
         for observed, tail in self._tails.items():
             for item in tail.split(";"):
-                forward.setdefault(item.rpartition("=")[0], []).append(observed)
+                original, _, rest = item.rpartition("=")
+                if int(rest.partition(":")[0]) & sources:
+                    forward.setdefault(original, []).append(observed)
         return forward
 
 

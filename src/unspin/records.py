@@ -29,7 +29,7 @@ class Finding:
     """One suspicious span: `text == input[offset:offset + length]` always holds.
 
     `evidence` is a JSON-ready dict; its `source` key names where the
-    proposal came from ("known-list", "thesaurus", ...) and the rest carries the
+    proposal came from ("known-list", "discovery", ...) and the rest carries the
     numbers behind the decision (e.g. LM log-probabilities of both wordings).
     """
 

@@ -1,21 +1,34 @@
-"""Document score: a logistic model over finding statistics, fitted by tools/calibrate.py.
+"""Finding confidence and document score: logistic models fitted by tools/calibrate.py.
 
-Features are per-document and length-normalised so a long clean text does not
-drift towards "spun": the density of discovery evidence (sum of confidences per
-100 words) and the number of known-list hits. Coefficients live in
-data/calibration.json next to the dev-set numbers they came from.
+The confidence model reads a discovery finding's evidence (`finding_features`): the LM
+gain and channel prior, how the candidate was found (sources agreeing, GloVe only, a
+case pattern), how much more frequent the original is, how badly the observed wording
+fits, and two text statistics. It is trained on news spun by several spinners of
+different synonym sources (tools/folds.py) and on clean text, and the reporting cut
+comes with it (`confidence_cut`). The document score is a logistic model over
+length-normalised finding statistics. Both live in data/calibration.json, or in the
+file `Config.calibration` names (the evaluation fits one per fold).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
+from unspin.config import Config
 from unspin.records import Finding
+
+FEATURES = (
+    "gain", "prior", "echo", "log_repeats", "parts", "case_pattern", "agreement",
+    "glove_only", "frequency_gain", "observed_fit", "extra_words",
+)
+"""Names of `finding_features`, in order (the calibration file names its weights)."""
 
 
 def features(findings: Sequence[Finding], n_words: int) -> list[float]:
@@ -24,44 +37,118 @@ def features(findings: Sequence[Finding], n_words: int) -> list[float]:
     `findings` include discovery findings under the reporting cut: many weak signals
     in one text are evidence of spinning even when none is strong enough to report.
     """
-    mass = sum(f.confidence for f in findings if f.evidence.get("source") == "thesaurus")
+    mass = sum(f.confidence for f in findings if f.evidence.get("source") == "discovery")
     known = sum(1 for f in findings if f.evidence.get("source") == "known-list")
     return [math.log1p(100.0 * mass / max(n_words, 50)), math.log1p(known)]
 
 
 @cache
-def _model() -> dict[str, Any]:
+def load_model(path: str = "") -> dict[str, Any]:
+    """The calibration file at `path` (default: the shipped one), read once."""
+    if path:
+        return json.loads(Path(path).read_text("utf-8"))
     return json.loads(files("unspin").joinpath("data/calibration.json").read_text("utf-8"))
 
 
-def doc_score(findings: Sequence[Finding], n_words: int) -> float:
+def doc_score(findings: Sequence[Finding], n_words: int, calibration: str = "") -> float:
     """Calibrated probability (0..1) that the document is spun."""
-    model = _model()
+    model = load_model(calibration)
     weights = model["weights"]
-    assert isinstance(weights, list)
     xs = features(findings, n_words)
     z = float(model["bias"]) + sum(w * x for w, x in zip(weights, xs, strict=True))
     return round(1.0 / (1.0 + math.exp(-z)), 4)
 
 
-def finding_features(gain: float, prior: float, echo: int, repeats: int, parts: int) -> list[float]:
-    """Features of a discovery proposal for its confidence model.
+def finding_features(ev: Mapping[str, Any]) -> list[float]:
+    """The confidence model's inputs (`FEATURES`) from a discovery finding's evidence.
 
-    `gain` is the LM log10 ratio of the proposed over the observed wording and
-    `prior` the channel prior (log10 chance a spinner picked these synonyms); they
-    are weighed separately because the two LMs' gains are on different scales.
-    `echo` counts the proposed original's words found elsewhere in the text
-    (spinners leave some occurrences alone); `repeats` is how often the observed
-    wording occurs (a word the author keeps using is the topic, not a synonym);
-    `parts` is the number of adjacent changes decoded together.
+    `gain` is the LM log10 ratio of the proposed over the observed wording and `prior`
+    the channel prior; `echo` says the original occurs elsewhere in the text (spinners
+    leave some occurrences alone); `log_repeats` how often the observed wording occurs;
+    `parts` the adjacent changes decoded together; `agreement` the most sources giving
+    one link; `glove_only` that only distributional neighbours proposed it;
+    `frequency_gain` the unigram log10 ratio original/observed (spinners swap in rarer
+    words); `observed_fit` the worst 3-gram log10 probability of the observed words;
+    `extra_words` how many more words the original has.
     """
-    return [gain, prior, float(echo > 0), math.log(max(repeats, 1)), float(parts)]
+    links = ev["links"]
+    names = [set(link["sources"]) - {"shape"} for link in links]
+    original = sum(len(str(link["original"]).split()) for link in links)
+    observed = sum(len(str(link["observed"]).split()) for link in links)
+    return [
+        float(ev["gain_log10"]),
+        float(ev["score_log10"]) - float(ev["gain_log10"]),
+        float(int(ev["original_elsewhere_in_text"]) > 0),
+        math.log(max(int(ev["observed_count_in_text"]), 1)),
+        float(len(links)),
+        float(bool(ev.get("case_pattern"))),
+        float(max((len(n) for n in names), default=0)),
+        float(all(n == {"glove"} for n in names)),
+        max(-4.0, min(4.0, float(ev.get("frequency_gain_log10", 0.0)))),
+        max(-7.0, float(ev.get("observed_fit_log10", 0.0))),
+        float(original - observed),
+    ]
 
 
-def confidence(xs: Sequence[float], scorer: str = "fast") -> float:
+def _params(scorer: str, calibration: str) -> Mapping[str, Any]:
+    models = load_model(calibration)["confidence"]
+    return models.get(scorer, models["fast"])
+
+
+def confidence(xs: Sequence[float], scorer: str = "fast", calibration: str = "") -> float:
     """Calibrated probability that a discovery proposal is a real spinner edit."""
-    model = _model()["confidence"]
-    assert isinstance(model, dict)
-    params = model.get(scorer, model["fast"])
-    z = params["bias"] + sum(w * x for w, x in zip(params["weights"], xs, strict=True))
+    return apply_model(_params(scorer, calibration), xs)
+
+
+def apply_model(params: Mapping[str, Any], xs: Sequence[float]) -> float:
+    """A confidence model's probability for `finding_features` values `xs`.
+
+    Weights are matched to `FEATURES` by name; a feature the model lacks weighs 0.
+    """
+    weights = dict(zip(params["features"], params["weights"], strict=True))
+    z = params["bias"] + sum(weights.get(n, 0.0) * x for n, x in zip(FEATURES, xs, strict=True))
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
+
+
+def in_context(
+    findings: Sequence[Finding], n_words: int, scorer: str = "fast", calibration: str = ""
+) -> list[Finding]:
+    """Discovery findings with their confidence revised by the document's density.
+
+    A spinner swaps a third of a text's words, an author's odd word stands alone: the
+    second stage is a logistic model over the finding's first-stage log-odds and the
+    density of discovery evidence in the whole text (`features`'s first value, from
+    the first-stage confidences of every proposal, reported or not).
+    """
+    return revise(findings, n_words, _params(scorer, calibration).get("context"))
+
+
+def revise(
+    findings: Sequence[Finding], n_words: int, params: Mapping[str, Any] | None
+) -> list[Finding]:
+    """`in_context` under the second-stage parameters `params` (None: unchanged)."""
+    if params is None:
+        return list(findings)
+    density = features(findings, n_words)[0]
+    bias, (w_logit, w_density) = params["bias"], params["weights"]
+    out = []
+    for f in findings:
+        p = min(max(f.confidence, 1e-4), 1 - 1e-4)
+        z = bias + w_logit * math.log(p / (1 - p)) + w_density * density
+        conf = round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
+        out.append(replace(f, confidence=conf,
+                           replacements=tuple(replace(r, confidence=conf)
+                                              for r in f.replacements)))
+    return out
+
+
+def confidence_cut(config: Config) -> float:
+    """The least confidence a discovery finding needs to be reported.
+
+    `Config.min_confidence` (or `neural_min_confidence`) when set, else the cut fitted
+    with the model for the clean-text false-flag budget it records.
+    """
+    chosen = config.neural_min_confidence if config.neural else config.min_confidence
+    if chosen is not None:
+        return chosen
+    return float(_params("neural" if config.neural else "fast", config.calibration)["cut"])

@@ -477,10 +477,10 @@
       parts.push(el("div", { class: "section" },
         el("div", { class: "muted" }, "Thesaurus links:"),
         el("table", {},
-          el("thead", {}, el("tr", {}, el("th", {}, "observed"), el("th", {}, "original"), el("th", {}, "thesauri"), el("th", {}, "synonyms"))),
+          el("thead", {}, el("tr", {}, el("th", {}, "observed"), el("th", {}, "original"), el("th", {}, "sources"), el("th", {}, "synonyms"))),
           el("tbody", {}, ev.links.map((l) => el("tr", {},
             el("td", {}, valueText(l.observed)), el("td", {}, valueText(l.original)),
-            el("td", {}, valueText(l.thesauri)), el("td", {}, valueText(l.synonyms_of_original))))))));
+            el("td", {}, valueText(l.sources)), el("td", {}, valueText(l.synonyms_of_original))))))));
     }
 
     if (source === "repair" || ev.rule) {

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from unspin.config import Config
-from unspin.lexicon import Link, ReverseThesaurus
+from unspin.discovery.sources import Sources
+from unspin.lexicon import Link
 from unspin.lm import NGramLM
 from unspin.tokens import STOPWORDS, Token
 
@@ -35,8 +36,12 @@ class Option:
     stop: int
     link: Link
     prior: float
-    """Channel prior in log10: -Config.channel_weight * log10(the original's fan-out),
-    less `Config.length_penalty` per word the original is shorter than what is written."""
+    """Channel prior in log10: -Config.channel_weight * log10(the link's rank among the
+    span's candidates),
+    less `Config.length_penalty` per word the original is shorter than what is written,
+    plus `Config.shape_bonus` when the span shows a spinner's case pattern."""
+    anomaly: bool = False
+    """The span shows a spinner's case pattern (unspin.discovery.shapes)."""
 
     @property
     def words(self) -> list[str]:
@@ -65,6 +70,9 @@ class Proposal:
     """Which LM gave `gain`: "fast" (3-gram) or "neural" (see unspin.rescore)."""
     fast_gain: float | None = None
     """The 3-gram gain, kept as evidence when the neural LM rescored the run."""
+    observed_fit: float = 0.0
+    """The least 3-gram log10 probability of the run's words (and the two after) as
+    written: how badly the observed wording fits its context."""
 
     @property
     def original(self) -> str:
@@ -80,30 +88,17 @@ def _eligible(tokens: list[Token], lm: NGramLM) -> list[bool]:
     ]
 
 
-def _title_phrase(tokens: list[Token], lm: NGramLM) -> bool:
-    """A mid-sentence "Financial institution": Title-case word, then lower-case ones.
-
-    Names capitalise every word ("World Bank"); a spinner that swaps a capitalised
-    word for a phrase keeps only the first capital, so this pattern is judged.
-    """
-    first, rest = tokens[0], tokens[1:]
-    return (
-        first.text.isalpha()
-        and first.text[1:].islower()
-        and lm.known(first.norm)
-        and all(t.text.isalpha() and t.text.islower() for t in rest)
-    )
-
-
 @functools.lru_cache(maxsize=65536)
 def _candidates(links: tuple[Link, ...]) -> tuple[tuple[Link, float, list[str]], ...]:
-    """(link, log10 fan-out, words) for the links worth trying, cached per thesaurus entry.
+    """(link, log10 rank, words) for the links worth trying, cached per candidate list.
 
-    Originals made only of function words are left out: spinners leave those alone.
+    The rank is the link's place in its source's ordering (most sources agreeing first):
+    the channel prior. Originals made only of function words are left out: spinners
+    leave those alone.
     """
     return tuple(
-        (link, math.log10(max(link.fanout, 1)), link.original.split())
-        for link in links
+        (link, math.log10(rank), link.original.split())
+        for rank, link in enumerate(links, 1)
         if not all(w in STOPWORDS for w in link.original.split())
     )
 
@@ -143,7 +138,7 @@ class _Sentence:
 def _options(
     tokens: list[Token],
     sent: _Sentence,
-    thesaurus: ReverseThesaurus,
+    sources: Sources,
     config: Config,
     cost: float,
 ) -> list[list[Option]]:
@@ -154,20 +149,25 @@ def _options(
     out: list[list[Option]] = [[] for _ in tokens]
     for i in range(len(tokens)):
         scored: list[tuple[float, Option]] = []
-        for j in range(i + 1, min(len(tokens), i + thesaurus.max_phrase_words) + 1):
+        for j in range(i + 1, min(len(tokens), i + sources.max_phrase_words) + 1):
             if (not ok[j - 1] and j - 1 > i) or (j - 1 > i and not tokens[j - 1].joined):
                 break
-            if not ok[i] and not (j - i > 1 and _title_phrase(tokens[i:j], sent.lm)):
+            span = tokens[i:j]
+            anomaly = sources.anomalous(span, tokens)
+            if not ok[i] and not anomaly:
                 continue
             words = norms[i:j]
-            if all(w in STOPWORDS for w in words) or not sent.suspicious(i, j, config):
+            if all(w in STOPWORDS for w in words):
                 continue
-            links = thesaurus.originals(" ".join(words))[: config.links]
-            for link, log_fanout, cand in _candidates(links):
+            if not anomaly and not sent.suspicious(i, j, config):
+                continue
+            bonus = config.shape_bonus if anomaly else 0.0
+            for link, log_rank, cand in _candidates(sources.originals(span, tokens)):
                 shorter = max(0, j - i - len(cand))
-                prior = -config.channel_weight * log_fanout - config.length_penalty * shorter
+                prior = (bonus - config.channel_weight * log_rank
+                         - config.length_penalty * shorter)
                 if (s := sent.local_score(i, j, cand) + prior) >= floor:
-                    scored.append((s, Option(i, j, link, prior)))
+                    scored.append((s, Option(i, j, link, prior, anomaly)))
         scored.sort(key=lambda pair: -pair[0])
         out[i] = [option for _, option in scored[: config.candidates]]
     return out
@@ -221,7 +221,7 @@ def _runs(tokens: list[Token], chosen: list[Option]) -> Iterator[list[Option]]:
 def propose(
     tokens: list[Token],
     lm: NGramLM,
-    thesaurus: ReverseThesaurus,
+    sources: Sources,
     config: Config,
     change_cost: float | None = None,
 ) -> list[Proposal]:
@@ -232,7 +232,7 @@ def propose(
     """
     sent = _Sentence(tokens, lm)
     cost = config.min_gain if change_cost is None else change_cost
-    options = _options(tokens, sent, thesaurus, config, cost)
+    options = _options(tokens, sent, sources, config, cost)
     if not any(options):
         return []
     chosen = _decode(sent, options, config.beam, cost)
@@ -258,6 +258,7 @@ def propose(
         ) if len(run) == 1 else ()
         out.append(
             Proposal(run[0].start, run[-1].stop, tuple(run), gain, gain + prior, observed,
-                     proposed, alternatives)
+                     proposed, alternatives,
+                     observed_fit=min(sent.lp[run[0].start + 1 : run[-1].stop + 3]))
         )
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
-from unspin.discover import Option, Proposal
+from unspin.discovery.decoder import Option, Proposal
 from unspin.tokens import Token, match_case
 
 

@@ -1,0 +1,10 @@
+"""Discovery of tortured phrases no list knows, as a pipeline of small parts.
+
+- `sources`: candidate originals for an observed span, behind one call, from the
+  thesauri and learned maps (`unspin.lexicon`), GloVe neighbours (`neighbours`) and
+  case-pattern rules (`shapes`); `Config.sources` switches each on or off.
+- `decoder`: the 3-gram sentence decoder that picks the likeliest wording (the scorer
+  of the fast path) and turns runs of changes into proposals.
+- `rescore`: the precise path's neural LM judging the decoder's proposals.
+The confidence model that decides which proposals are reported is `unspin.score`.
+"""

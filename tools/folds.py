@@ -1,0 +1,88 @@
+"""Leave-one-source-out folds: a spinner per synonym source, and the detector without it.
+
+An evaluation whose spinner draws from the thesauri that discovery inverts measures
+nothing, so each fold spins with one source and runs discovery with that source (and
+anything derived from it) switched off through `Config.sources`:
+
+| fold | spinner draws from | discovery runs without |
+|---|---|---|
+| moby | Moby thesaurus links | moby |
+| mythes | MyThes links | mythes, wordnet (OpenOffice's en_US MyThes is built from WordNet) |
+| wordnet | WordNet links, all senses ("State" -> "Kingdom" happens) | wordnet, mythes |
+| glove | GloVe 6B neighbours, cosine >= 0.75, other stems only | glove, shape |
+| phrase | MyThes/WordNet multi-word entries; names and acronyms spun, case kept | wordnet, mythes |
+
+The glove fold also drops "shape": its acronym candidates come from the same vectors.
+Models (tools/calibrate.py) used against a fold are fitted only on the spinners of folds
+that share no source with it (`Fold.trainers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+
+from unspin.config import Config
+from unspin.discovery.neighbours import _same_stem, default_neighbours
+from unspin.lexicon import MOBY, MYTHES, WORDNET, default_thesaurus
+
+GLOVE_SPIN_SIMILARITY = 0.75
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One spinner and the candidate sources discovery may not use against it."""
+
+    name: str
+    off: frozenset[str]
+    forward: Callable[[], dict[str, list[str]]]
+    names: bool = False
+
+    def config(self, base: Config) -> Config:
+        """`base` with this fold's sources switched off."""
+        return replace(base, sources=base.sources - self.off)
+
+    def trainers(self) -> list[Fold]:
+        """The folds whose spinners a model used against this one may learn from: those
+        sharing no source with it (the phrase spinner draws from WordNet too, so it
+        never trains a model for the wordnet or mythes fold)."""
+        return [f for f in FOLDS if not f.off & self.off]
+
+
+@cache
+def glove_forward() -> dict[str, list[str]]:
+    """Original -> GloVe neighbours a spinner could swap in (close, of another stem)."""
+    table = default_neighbours()
+    forward: dict[str, list[str]] = {}
+    for word in table.words:
+        near = [w for w, s in table.similar(word)
+                if s >= GLOVE_SPIN_SIMILARITY and not _same_stem(w, word)]
+        if near:
+            forward[word] = near
+    return forward
+
+
+@cache
+def _thesaurus_forward(bits: int) -> dict[str, list[str]]:
+    return default_thesaurus().forward(bits)
+
+
+@cache
+def phrase_forward() -> dict[str, list[str]]:
+    """MyThes/WordNet entries with a multi-word side ("bank" -> "financial institution")."""
+    forward: dict[str, list[str]] = {}
+    for key, synonyms in _thesaurus_forward(MYTHES | WORDNET).items():
+        multi = synonyms if " " in key else [s for s in synonyms if " " in s]
+        if multi:
+            forward[key] = multi
+    return forward
+
+
+FOLDS = (
+    Fold("moby", frozenset({"moby"}), lambda: _thesaurus_forward(MOBY)),
+    Fold("mythes", frozenset({"mythes", "wordnet"}), lambda: _thesaurus_forward(MYTHES)),
+    Fold("wordnet", frozenset({"wordnet", "mythes"}), lambda: _thesaurus_forward(WORDNET)),
+    Fold("glove", frozenset({"glove", "shape"}), glove_forward),
+    Fold("phrase", frozenset({"wordnet", "mythes"}), phrase_forward, names=True),
+)
