@@ -54,6 +54,7 @@ bench-neural: neural
 lexicon: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[build]'
 	$(BIN)/python tools/build_lexicon.py
+	$(BIN)/python tools/build_neighbours.py
 	$(BIN)/python tools/build_known.py --pps $(SHARED)/tortured/pps_pairs.dev.csv --data $(SHARED)
 	$(BIN)/python tools/learn_maps.py --data $(SHARED)
 

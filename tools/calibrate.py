@@ -90,7 +90,7 @@ def fit(
     per = max(1, n // len(spinners))
     spun: list[Spun] = []
     for k, fold in enumerate(spinners):
-        spun += datasets.spun_news(data, "dev", per, seed + k, fold.forward(), fold.names)
+        spun += datasets.spun_news(data, "dev", per, seed + k, *fold.spin_args())
     spun += datasets.pps_science(data, "dev", heldout, n // 2, seed)
     listed_docs = datasets.pps_science(data, "dev", listed, n // 4, seed)
     clean = [Spun(t, []) for _, t in datasets.clean_docs(data, "dev", n, seed)]

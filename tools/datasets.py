@@ -218,12 +218,12 @@ def spun_news(
     n: int,
     seed: int,
     forward: Mapping[str, Sequence[str]] | None = None,
-    names: bool = False,
+    names: Mapping[str, Sequence[str]] | None = None,
 ) -> list[SpunDoc]:
     """`n` news documents of the spin pool, spun at a rate drawn from 0.3-0.5 each.
 
-    `forward` defaults to the lexicon's map; `names` spins names and acronyms too
-    (spinner.spin); documents left unchanged are skipped.
+    `forward` defaults to the lexicon's map; `names`, a map for capitalised words,
+    spins names and acronyms too (spinner.spin); documents left unchanged are skipped.
     """
     forward = load_forward() if forward is None else forward
     rng = random.Random(seed)

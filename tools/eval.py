@@ -45,8 +45,10 @@ from spinner import Edit, load_forward
 
 import unspin
 from unspin import Config, Finding, Report
+from unspin.discovery.sources import sources_for
 from unspin.records import apply_findings
 from unspin.repair import find_repairs
+from unspin.tokens import sentences, words
 
 DAMAGE_RATE = 0.5
 
@@ -69,6 +71,22 @@ class SetMetrics:
     word_error_spun_pct: float | None = None
     word_error_restored_pct: float | None = None
     doc_auc: float | None = None
+    candidate_coverage: float | None = None
+    """Share of gold edits whose original is among the candidate sources' originals for
+    the observed wording: the recall discovery could reach with a perfect scorer."""
+
+
+def candidate_coverage(docs: Sequence[SpunDoc], config: Config) -> float | None:
+    """`SetMetrics.candidate_coverage` of `docs` under the sources of `config`."""
+    sources = sources_for(config)
+    covered = total = 0
+    for doc in docs:
+        for edit in doc.edits:
+            span = [t for sent in sentences(edit.observed) for t in sent]
+            total += 1
+            wanted = " ".join(words(edit.original))
+            covered += any(link.original == wanted for link in sources.originals(span, span))
+    return _ratio(covered, total)
 
 
 def _overlaps(finding: Finding, edit: Edit) -> bool:
@@ -180,6 +198,7 @@ def evaluate_spun(
     metrics.word_error_spun_pct = err_spun / originals if originals else None
     metrics.word_error_restored_pct = err_restored / originals if originals else None
     metrics.doc_auc = auc([r.score for r in reports], clean_scores)
+    metrics.candidate_coverage = candidate_coverage(docs, config)
     return metrics
 
 
@@ -354,12 +373,13 @@ def evaluate_fold(
         cfg = replace(cfg, calibration=str(path))
     news_metrics, news_scores = evaluate_clean(clean_news, cfg)
     science_metrics, _ = evaluate_clean(clean_science, cfg)
-    spun = spun_news(data, split, n, seed, fold.forward(), fold.names)
+    spun = spun_news(data, split, n, seed, *fold.spin_args())
     return FoldMetrics(evaluate_spun(spun, cfg, news_scores), news_metrics, science_metrics)
 
 
 _FOLD_COLUMNS = (
     ("gold edits", lambda f: f.spun.gold_edits, "d", min),
+    ("original among candidates", lambda f: f.spun.candidate_coverage, ".3f", min),
     ("span P", lambda f: f.spun.span_precision, ".3f", min),
     ("span R", lambda f: f.spun.span_recall, ".3f", min),
     ("restored exactly", lambda f: f.spun.restoration_rate, ".3f", min),

@@ -9,8 +9,10 @@ anything derived from it) switched off through `Config.sources`:
 | moby | Moby thesaurus links | moby |
 | mythes | MyThes links | mythes, wordnet (OpenOffice's en_US MyThes is built from WordNet) |
 | wordnet | WordNet links, all senses ("State" -> "Kingdom" happens) | wordnet, mythes |
-| glove | GloVe 6B neighbours, cosine >= 0.75, other stems only | glove, shape |
-| phrase | MyThes/WordNet multi-word entries; names and acronyms spun, case kept | wordnet, mythes |
+| glove | GloVe 6B neighbours, cosine >= 0.75, other stems, no function words | glove, shape |
+| phrase | MyThes/WordNet multi-word entries; names, acronyms: all their entries | wordnet, mythes |
+
+The phrase spinner copies a name's case pattern onto its synonym ("PC" -> "LAPTOP").
 
 The glove fold also drops "shape": its acronym candidates come from the same vectors.
 Models (tools/calibrate.py) used against a fold are fitted only on the spinners of folds
@@ -22,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
+
+from spinner import STOPWORDS
 
 from unspin.config import Config
 from unspin.discovery.neighbours import _same_stem, default_neighbours
@@ -37,7 +41,12 @@ class Fold:
     name: str
     off: frozenset[str]
     forward: Callable[[], dict[str, list[str]]]
-    names: bool = False
+    names: Callable[[], dict[str, list[str]]] | None = None
+    """The forward map for capitalised words and acronyms, if the spinner spins them."""
+
+    def spin_args(self) -> tuple[dict[str, list[str]], dict[str, list[str]] | None]:
+        """(forward, names) maps for `datasets.spun_news`."""
+        return self.forward(), None if self.names is None else self.names()
 
     def config(self, base: Config) -> Config:
         """`base` with this fold's sources switched off."""
@@ -57,7 +66,8 @@ def glove_forward() -> dict[str, list[str]]:
     forward: dict[str, list[str]] = {}
     for word in table.words:
         near = [w for w, s in table.similar(word)
-                if s >= GLOVE_SPIN_SIMILARITY and not _same_stem(w, word)]
+                if s >= GLOVE_SPIN_SIMILARITY and not _same_stem(w, word)
+                and w not in STOPWORDS]
         if near:
             forward[word] = near
     return forward
@@ -84,5 +94,6 @@ FOLDS = (
     Fold("mythes", frozenset({"mythes", "wordnet"}), lambda: _thesaurus_forward(MYTHES)),
     Fold("wordnet", frozenset({"wordnet", "mythes"}), lambda: _thesaurus_forward(WORDNET)),
     Fold("glove", frozenset({"glove", "shape"}), glove_forward),
-    Fold("phrase", frozenset({"wordnet", "mythes"}), phrase_forward, names=True),
+    Fold("phrase", frozenset({"wordnet", "mythes"}), phrase_forward,
+         names=lambda: _thesaurus_forward(MYTHES | WORDNET)),
 )

@@ -1,13 +1,15 @@
 """A small article spinner for tests and evaluation, with exact gold edits.
 
 `spin` swaps eligible words (and 2-3 word phrases) for random thesaurus synonyms,
-the way commercial spinners do; `substitute_pairs` plants known tortured phrases
-(e.g. Problematic Paper Screener pairs) in place of their expected wording.
+the way commercial spinners do (common synonyms more often than rare ones);
+`substitute_pairs` plants known tortured phrases (e.g. Problematic Paper Screener pairs)
+in place of their expected wording.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import re
 import sys
@@ -118,6 +120,17 @@ def _phrase_ok(words: Sequence[str], initial: bool, names: bool = False) -> bool
     return plain and any(w.lower() not in STOPWORDS for w in words)
 
 
+@functools.lru_cache(maxsize=65536)
+def _commonness(synonym: str) -> float:
+    """How likely a dictionary spinner is to pick `synonym`: the unigram probability of
+    its rarest word under the 3-gram LM. Spinner dictionaries list everyday words
+    ("stated" for "said"), not a thesaurus's rarest ("returned for answer")."""
+    from unspin.lm import default_lm
+
+    lm = default_lm()
+    return 10.0 ** min(lm.logprob(w, ()) for w in synonym.split())
+
+
 def _synonyms(forward: Mapping[str, Sequence[str]], key: str) -> list[str]:
     """Usable synonyms of `key`: plain lower-case words, different from the key."""
     return [s for s in forward.get(key, ()) if s != key and _SYNONYM.fullmatch(s)]
@@ -128,15 +141,17 @@ def spin(
     forward: Mapping[str, Sequence[str]],
     rng: random.Random,
     rate: float = 0.4,
-    names: bool = False,
+    names: Mapping[str, Sequence[str]] | None = None,
 ) -> Spun:
-    """Replace eligible words/phrases of `text` by random synonyms with probability `rate`.
+    """Replace eligible words/phrases of `text` by random synonyms with probability `rate`,
+    each synonym drawn in proportion to its `_commonness`.
 
     At each word the longest spinnable unit (3, 2 or 1 words, consecutive and
     separated by single spaces) gets one draw; replaced units are skipped over,
-    so edits never overlap. With `names`, capitalised words and acronyms are spun
-    too, their case pattern copied onto the synonym ("Bank" -> "Financial
-    institution", "PC" -> "LAPTOP"), as dictionary spinners do.
+    so edits never overlap. With `names` (a forward map of its own), capitalised
+    words and acronyms inside a sentence are spun too, their case pattern copied onto
+    the synonym ("Bank" -> "Financial institution", "PC" -> "LAPTOP"), as dictionary
+    spinners do.
     """
     tokens = list(_TOKEN.finditer(text))
     spans: list[tuple[int, int, str]] = []
@@ -152,9 +167,12 @@ def spin(
             if any(text[a.end() : b.start()] != " " for a, b in zip(unit, unit[1:], strict=False)):
                 continue
             words = [m.group() for m in unit]
-            ok = (_eligible(words[0], initial, names) if n == 1
-                  else _phrase_ok(words, initial, names))
-            options = _synonyms(forward, " ".join(words).lower()) if ok else []
+            spin_names = names is not None
+            ok = (_eligible(words[0], initial, spin_names) if n == 1
+                  else _phrase_ok(words, initial, spin_names))
+            capital = spin_names and not initial and any(w[0].isupper() for w in words)
+            table = names if capital and names is not None else forward
+            options = _synonyms(table, " ".join(words).lower()) if ok else []
             if options:
                 choice = (n, options)
                 break
@@ -163,7 +181,8 @@ def spin(
             continue
         n, options = choice
         end = tokens[i + n - 1].end()
-        spans.append((start, end, match_case(text[start:end], rng.choice(options))))
+        choice = rng.choices(options, weights=[_commonness(o) for o in options])[0]
+        spans.append((start, end, match_case(text[start:end], choice)))
         i += n
     return _assemble(text, spans)
 

@@ -119,7 +119,7 @@ def _discovered_finding(
         "lm": FAST_LM_NAME if p.fast_gain is None else neural_name,
         "observed_fit_log10": round(p.observed_fit, 3),
         "frequency_gain_log10": round(unigram, 3),
-        "case_pattern": any(part.anomaly for part in p.parts),
+        "case_pattern": next((part.anomaly for part in p.parts if part.anomaly), None),
         "original_elsewhere_in_text": echo,
         "observed_count_in_text": repeats,
     }

@@ -25,7 +25,7 @@ from unspin.config import Config
 from unspin.records import Finding
 
 FEATURES = (
-    "gain", "prior", "echo", "log_repeats", "parts", "case_pattern", "agreement",
+    "gain", "prior", "echo", "log_repeats", "parts", "title_phrase", "caps_word", "agreement",
     "glove_only", "frequency_gain", "observed_fit", "extra_words",
 )
 """Names of `finding_features`, in order (the calibration file names its weights)."""
@@ -66,7 +66,9 @@ def finding_features(ev: Mapping[str, Any]) -> list[float]:
     the channel prior; `echo` says the original occurs elsewhere in the text (spinners
     leave some occurrences alone); `log_repeats` how often the observed wording occurs;
     `parts` the adjacent changes decoded together; `agreement` the most sources giving
-    one link; `glove_only` that only distributional neighbours proposed it;
+    one link; `title_phrase`, `caps_word` the case pattern (`case_pattern`, set by the
+    shape source: "title-phrase", "caps-word" or None); `glove_only` that only
+    distributional neighbours proposed it;
     `frequency_gain` the unigram log10 ratio original/observed (spinners swap in rarer
     words); `observed_fit` the worst 3-gram log10 probability of the observed words;
     `extra_words` how many more words the original has.
@@ -81,7 +83,8 @@ def finding_features(ev: Mapping[str, Any]) -> list[float]:
         float(int(ev["original_elsewhere_in_text"]) > 0),
         math.log(max(int(ev["observed_count_in_text"]), 1)),
         float(len(links)),
-        float(bool(ev.get("case_pattern"))),
+        float(ev.get("case_pattern") == "title-phrase"),
+        float(ev.get("case_pattern") == "caps-word"),
         float(max((len(n) for n in names), default=0)),
         float(all(n == {"glove"} for n in names)),
         max(-4.0, min(4.0, float(ev.get("frequency_gain_log10", 0.0)))),

@@ -40,8 +40,8 @@ class Option:
     span's candidates),
     less `Config.length_penalty` per word the original is shorter than what is written,
     plus `Config.shape_bonus` when the span shows a spinner's case pattern."""
-    anomaly: bool = False
-    """The span shows a spinner's case pattern (unspin.discovery.shapes)."""
+    anomaly: str = ""
+    """The spinner's case pattern the span shows, if any (unspin.discovery.shapes)."""
 
     @property
     def words(self) -> list[str]:

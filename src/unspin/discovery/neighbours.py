@@ -3,8 +3,8 @@
 The thesauri miss many swaps real spinners make ("stated" for "said" is there, "clients"
 for "customers" is, "expertise" for "experience" is not). Distributional neighbours
 cover much of the rest: the data file (tools/build_neighbours.py, GloVe 6B 50d, PDDL 1.0)
-holds, for the 40,000 most frequent words, their 20 nearest neighbours by cosine and
-their 3 nearest acronyms. A word's candidates are its neighbours and the words that list
+holds, for the 40,000 most frequent words, their 20 nearest neighbours by cosine, their 3
+nearest acronyms, and whether WordNet knows the word only in lower case. A word's candidates are its neighbours and the words that list
 it among theirs (a spinner drawing from neighbours picks from the original's list).
 """
 
@@ -24,13 +24,20 @@ DATA_FILE = "neighbours.npz"
 class Neighbours:
     """Word -> nearest neighbours and acronyms, from the compiled GloVe table."""
 
-    __slots__ = ("words", "_index", "_near", "_sims", "_acronyms", "_rev_start", "_rev")
+    __slots__ = ("words", "_index", "_near", "_sims", "_acronyms", "_acronym_sims",
+                 "_rev_start", "_rev", "acronym_words", "lowercase_words")
 
     def __init__(self, words: list[str], near: np.ndarray, sims: np.ndarray,
-                 acronyms: np.ndarray) -> None:
+                 acronyms: np.ndarray, acronym_sims: np.ndarray, lowercase: np.ndarray) -> None:
         self.words = words
+        self.acronym_words = frozenset(words[j] for j in set(acronyms.ravel().tolist()))
+        """Every acronym of the table ("pc", "tv")."""
+        self.lowercase_words = frozenset(w for w, low in zip(words, lowercase.tolist(),
+                                                            strict=True) if low)
+        """Words WordNet knows only in lower case ("home", not "german" or "smith")."""
         self._index = {w: i for i, w in enumerate(words)}
         self._near, self._sims, self._acronyms = near, sims, acronyms
+        self._acronym_sims = acronym_sims
         # The reverse lists (who lists word i) as one sorted array with row starts.
         flat = near.ravel().astype(np.int64)
         order = np.argsort(flat, kind="stable")
@@ -43,7 +50,8 @@ class Neighbours:
         data = resources.files("unspin").joinpath("data", DATA_FILE).read_bytes()
         with np.load(io.BytesIO(data)) as table:
             words = str(table["words"]).split("\n")
-            return cls(words, table["neighbours"], table["sims"], table["acronyms"])
+            return cls(words, table["neighbours"], table["sims"], table["acronyms"],
+                       table["acronym_sims"], table["lowercase"])
 
     def similar(self, word: str) -> list[tuple[str, float]]:
         """(candidate, cosine) for `word`'s neighbours and the words listing it, best first."""
@@ -58,10 +66,13 @@ class Neighbours:
             found.setdefault(self.words[j], self._sims[j, k] / 250)
         return sorted(found.items(), key=lambda item: -item[1])
 
-    def acronyms(self, word: str) -> list[str]:
+    def acronyms(self, word: str, min_similarity: float = 0.0) -> list[str]:
         """The acronyms nearest `word` ("laptop" -> "pc", ...), best first."""
         i = self._index.get(word)
-        return [] if i is None else [self.words[j] for j in self._acronyms[i].tolist()]
+        if i is None:
+            return []
+        near = zip(self._acronyms[i].tolist(), self._acronym_sims[i].tolist(), strict=True)
+        return [self.words[j] for j, s in near if s / 250 >= min_similarity]
 
 
 def _same_stem(a: str, b: str) -> bool:

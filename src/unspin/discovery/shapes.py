@@ -18,19 +18,13 @@ from unspin.lexicon import SHAPE, Link
 from unspin.lm import NGramLM
 from unspin.tokens import Token
 
-
-def title_phrase(tokens: Sequence[Token], lm: NGramLM) -> bool:
-    """A mid-sentence "Financial institution": a known Title-case word, then lower-case ones."""
-    first, rest = tokens[0], tokens[1:]
-    return (
-        bool(rest)
-        and not first.sentence_start
-        and first.text[:1].isupper()
-        and first.text.isalpha()
-        and first.text[1:].islower()
-        and lm.known(first.norm)
-        and all(t.text.isalpha() and t.text.islower() for t in rest)
-    )
+TITLE_PHRASE = "title-phrase"
+"""A mid-sentence Title word before lower-case ones ("Home windows")."""
+CAPS_WORD = "caps-word"
+"""An ALL-CAPS common word in a lower-case sentence ("LAPTOP")."""
+ACRONYM_SIMILARITY = 0.65
+"""Least GloVe cosine of an acronym to the caps word it may stand for: "laptop"/"pc" is
+0.70; system names of science papers ("BERT", "BLEU") have no acronym above 0.4."""
 
 
 class ShapeSource:
@@ -42,8 +36,18 @@ class ShapeSource:
     def __init__(self, table: Neighbours, lm: NGramLM) -> None:
         self.table = table
         self.lm = lm
-        self._acronym_words = frozenset(
-            table.words[j] for j in set(table._acronyms.ravel().tolist())
+
+    def title_phrase(self, tokens: Sequence[Token]) -> bool:
+        """A mid-sentence "Financial institution": a Title-case word that WordNet knows only
+        in lower case (so not "German films", "Smith said"), then lower-case words."""
+        first, rest = tokens[0], tokens[1:]
+        return (
+            bool(rest)
+            and not first.sentence_start
+            and first.text[:1].isupper()
+            and first.text[1:].islower()
+            and first.norm in self.table.lowercase_words
+            and all(t.text.isalpha() and t.text.islower() for t in rest)
         )
 
     def capitalised_word(self, tokens: Sequence[Token], sentence: Sequence[Token]) -> bool:
@@ -58,18 +62,24 @@ class ShapeSource:
             and t.text.isupper()
             and caps * 3 < len(sentence)
             and self.lm.known(t.norm)
-            and t.norm not in self._acronym_words
+            and t.norm not in self.table.acronym_words
         )
 
-    def anomalous(self, tokens: Sequence[Token], sentence: Sequence[Token]) -> bool:
-        """Whether the span shows a spinner's case pattern."""
-        return title_phrase(tokens, self.lm) or self.capitalised_word(tokens, sentence)
+    def anomalous(self, tokens: Sequence[Token], sentence: Sequence[Token]) -> str:
+        """The spinner's case pattern the span shows: "title-phrase", "caps-word" or ""."""
+        if self.title_phrase(tokens):
+            return TITLE_PHRASE
+        return CAPS_WORD if self.capitalised_word(tokens, sentence) else ""
 
     def originals(self, tokens: Sequence[Token], sentence: Sequence[Token]) -> tuple[Link, ...]:
-        """The phrase's last word for a Title phrase; the nearest acronyms for a caps word."""
+        """The nearest acronyms for a caps word; for a two-word Title phrase after a
+        lower-case word ("making Home windows", not "World Financial institution", the
+        end of a longer name), its last word."""
         if self.capitalised_word(tokens, sentence):
-            return tuple(Link(a, SHAPE, rank + 1)
-                         for rank, a in enumerate(self.table.acronyms(tokens[0].norm)))
-        if title_phrase(tokens, self.lm) and len(tokens) == 2:
-            return (Link(tokens[-1].norm, SHAPE, 1),)
+            near = self.table.acronyms(tokens[0].norm, ACRONYM_SIMILARITY)
+            return tuple(Link(a, SHAPE, rank + 1) for rank, a in enumerate(near))
+        if len(tokens) == 2 and self.title_phrase(tokens):
+            before = [t for t in sentence if t.end <= tokens[0].offset]
+            if before and before[-1].text[:1].islower():
+                return (Link(tokens[-1].norm, SHAPE, 1),)
         return ()

@@ -41,9 +41,10 @@ class Sources:
         self.shapes = ShapeSource(table, lm) if table is not None and self.bits & SHAPE else None
         self.max_phrase_words = thesaurus.max_phrase_words
 
-    def anomalous(self, span: Sequence[Token], sentence: Sequence[Token]) -> bool:
-        """Whether the span shows a spinner's case pattern (with the shape source on)."""
-        return self.shapes is not None and self.shapes.anomalous(span, sentence)
+    def anomalous(self, span: Sequence[Token], sentence: Sequence[Token]) -> str:
+        """The spinner's case pattern the span shows, "" for none or with the shape
+        source off (unspin.discovery.shapes)."""
+        return "" if self.shapes is None else self.shapes.anomalous(span, sentence)
 
     def originals(self, span: Sequence[Token], sentence: Sequence[Token]) -> tuple[Link, ...]:
         """Candidate originals of `span`, most trusted first (see the module docstring)."""
