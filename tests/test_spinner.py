@@ -125,3 +125,30 @@ def test_spun_news_is_deterministic_and_on_its_split() -> None:
         assert split_of(doc.id) == "test"
         check_edits(doc, doc.original)
     assert all(split_of(doc_id) == "dev" for doc_id, _ in load_news(data, "dev")[:50])
+
+
+def test_names_are_spun_from_their_own_map_with_their_case_kept() -> None:
+    text = "Data stored on their PC was lost, the World Bank said."
+    names = {"pc": ["laptop"], "bank": ["financial institution"]}
+    spun = spin(text, {}, random.Random(1), 1.0, names)
+    assert spun.text == ("Data stored on their LAPTOP was lost, "
+                         "the World Financial institution said.")
+    check_edits(spun, text)
+    assert spin(text, {}, random.Random(1), 1.0).edits == []  # names are left alone by default
+
+
+def test_common_synonyms_are_drawn_more_often() -> None:
+    forward = {"said": ["stated", "asseverated"]}
+    rng = random.Random(3)
+    picks = [spin("He said so.", forward, rng, 1.0).edits[0].observed for _ in range(200)]
+    assert picks.count("stated") > 150
+
+
+def test_folds_switch_off_their_own_source_and_train_on_disjoint_ones() -> None:
+    from folds import FOLDS
+
+    from unspin import Config
+
+    for fold in FOLDS:
+        assert not fold.config(Config()).sources & fold.off
+        assert fold not in fold.trainers() and all(not f.off & fold.off for f in fold.trainers())

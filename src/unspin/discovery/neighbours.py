@@ -4,8 +4,9 @@ The thesauri miss many swaps real spinners make ("stated" for "said" is there, "
 for "customers" is, "expertise" for "experience" is not). Distributional neighbours
 cover much of the rest: the data file (tools/build_neighbours.py, GloVe 6B 50d, PDDL 1.0)
 holds, for the 40,000 most frequent words, their 20 nearest neighbours by cosine, their 3
-nearest acronyms, and whether WordNet knows the word only in lower case. A word's candidates are its neighbours and the words that list
-it among theirs (a spinner drawing from neighbours picks from the original's list).
+nearest acronyms, and whether WordNet knows the word only in lower case. A word's
+candidates are its neighbours and the words that list it among theirs (a spinner drawing
+from neighbours picks from the original's list).
 """
 
 from __future__ import annotations
