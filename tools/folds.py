@@ -9,7 +9,7 @@ anything derived from it) switched off through `Config.sources`:
 | moby | Moby thesaurus links | moby |
 | mythes | MyThes links | mythes, wordnet (OpenOffice's en_US MyThes is built from WordNet) |
 | wordnet | WordNet links, all senses ("State" -> "Kingdom" happens) | wordnet, mythes |
-| glove | GloVe 6B neighbours, cosine >= 0.75, other stems, no function words | glove, shape |
+| glove | 3 nearest GloVe neighbours (cosine >= 0.75, other stems, no stopwords) | glove, shape |
 | phrase | MyThes/WordNet multi-word entries; names, acronyms: all their entries | wordnet, mythes |
 
 The phrase spinner copies a name's case pattern onto its synonym ("PC" -> "LAPTOP").
@@ -32,6 +32,8 @@ from unspin.discovery.neighbours import _same_stem, default_neighbours
 from unspin.lexicon import MOBY, MYTHES, WORDNET, default_thesaurus
 
 GLOVE_SPIN_SIMILARITY = 0.75
+GLOVE_SPIN_NEAREST = 3
+"""An embedding spinner swaps in one of a word's nearest neighbours, not any related word."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Fold:
 
 @cache
 def glove_forward() -> dict[str, list[str]]:
-    """Original -> GloVe neighbours a spinner could swap in (close, of another stem)."""
+    """Original -> the nearest GloVe neighbours a spinner could swap in (of another stem)."""
     table = default_neighbours()
     forward: dict[str, list[str]] = {}
     for word in table.words:
@@ -69,7 +71,7 @@ def glove_forward() -> dict[str, list[str]]:
                 if s >= GLOVE_SPIN_SIMILARITY and not _same_stem(w, word)
                 and w not in STOPWORDS]
         if near:
-            forward[word] = near
+            forward[word] = near[:GLOVE_SPIN_NEAREST]
     return forward
 
 

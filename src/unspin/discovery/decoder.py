@@ -1,13 +1,13 @@
-"""Discovery of tortured phrases no list knows, as noisy-channel decoding.
+"""The fast path's scorer and decoder: restoration as noisy-channel decoding.
 
-For every span of one to a few words, the reverse thesaurus proposes the
-wordings a spinner could have started from ("profound" <- "deep"). A cheap local
-test keeps the few candidates that fit their context far better than what is
-written; a beam decoder then picks the best wording of the whole sentence under
-the language model, where each change pays a fixed cost (`Config.min_gain`) plus
-the channel prior (a spinner picks one of the original's synonyms). Deciding the
-sentence jointly lets neighbouring changes support each other, as spinners swap
-both words of a collocation ("counterfeit consciousness").
+For every span of one to a few words, the candidate sources (unspin.discovery.sources)
+propose the wordings a spinner could have started from ("profound" <- "deep"). A cheap
+local test keeps the few candidates that fit their context far better than what is
+written; a beam decoder then picks the best wording of the whole sentence under the
+3-gram language model, where each change pays a fixed cost (`Config.min_gain`) less
+its channel prior (the candidate's rank among the span's candidates). Deciding the
+sentence jointly lets neighbouring changes support each other, as spinners swap both
+words of a collocation ("counterfeit consciousness").
 
 Each run of adjacent changes becomes one `Proposal`, whose `gain` is the log10
 probability ratio of the decoded sentence over the same sentence with that run
@@ -37,9 +37,9 @@ class Option:
     link: Link
     prior: float
     """Channel prior in log10: -Config.channel_weight * log10(the link's rank among the
-    span's candidates),
-    less `Config.length_penalty` per word the original is shorter than what is written,
-    plus `Config.shape_bonus` when the span shows a spinner's case pattern."""
+    span's candidates), less `Config.length_penalty` per word the original is shorter
+    than what is written, plus `Config.shape_bonus` when the span shows a spinner's
+    case pattern."""
     anomaly: str = ""
     """The spinner's case pattern the span shows, if any (unspin.discovery.shapes)."""
 
@@ -67,7 +67,7 @@ class Proposal:
     alternatives: tuple[Option, ...] = ()
     """Other candidate originals of a one-part run, best local score first."""
     scorer: str = "fast"
-    """Which LM gave `gain`: "fast" (3-gram) or "neural" (see unspin.rescore)."""
+    """Which LM gave `gain`: "fast" (3-gram) or "neural" (unspin.discovery.rescore)."""
     fast_gain: float | None = None
     """The 3-gram gain, kept as evidence when the neural LM rescored the run."""
     observed_fit: float = 0.0

@@ -55,15 +55,11 @@ class ShapeSource:
         if len(tokens) != 1:
             return False
         t = tokens[0]
+        if not (len(t.text) >= 4 and t.text.isalpha() and t.text.isupper()
+                and self.lm.known(t.norm) and t.norm not in self.table.acronym_words):
+            return False
         caps = sum(s.text.isupper() and len(s.text) > 1 for s in sentence)
-        return (
-            len(t.text) >= 4
-            and t.text.isalpha()
-            and t.text.isupper()
-            and caps * 3 < len(sentence)
-            and self.lm.known(t.norm)
-            and t.norm not in self.table.acronym_words
-        )
+        return caps * 3 < len(sentence)
 
     def anomalous(self, tokens: Sequence[Token], sentence: Sequence[Token]) -> str:
         """The spinner's case pattern the span shows: "title-phrase", "caps-word" or ""."""
