@@ -132,3 +132,20 @@ def test_stricter_confidence_never_adds_findings() -> None:
     loose = analyze(text, replace(Config(), min_confidence=0.0)).findings
     strict = analyze(text, Config()).findings
     assert {f.offset for f in strict} <= {f.offset for f in loose}
+
+
+def test_one_long_sentence_costs_linear_time() -> None:
+    """A text without full stops is one sentence: the decoder must stay linear in it
+    (it once copied the decoded sentence per change and the chosen changes per step)."""
+    import time
+
+    unspin.check("Warm up the models first.")
+
+    def seconds(n: int) -> float:
+        text = "they were making Home windows safer on their LAPTOP and " * (n // 10)
+        start = time.process_time()
+        unspin.check(text)
+        return time.process_time() - start
+
+    small, large = seconds(2_000), seconds(8_000)
+    assert large < 8 * small, (small, large)  # 4x the words; quadratic would be 16x

@@ -173,6 +173,11 @@ def _options(
     return out
 
 
+_Chain = tuple[Option, "_Chain"] | None
+"""The options chosen so far, newest first, as a linked list: a hypothesis extends its
+parent's in O(1), so a sentence with thousands of changes costs no more per word."""
+
+
 def _decode(sent: _Sentence, options: list[list[Option]], beam: int, cost: float) -> list[Option]:
     """The changes of the best sentence wording: trigram Viterbi with a beam.
 
@@ -181,18 +186,17 @@ def _decode(sent: _Sentence, options: list[list[Option]], beam: int, cost: float
     lm = sent.lm
     n = len(options)
     # agenda[k]: state (last two words) -> (score, chosen options), before token k
-    agenda: list[dict[tuple[str, ...], tuple[float, tuple[Option, ...]]]] = [
-        {} for _ in range(n + 1)
-    ]
-    agenda[0][("<s>",)] = (0.0, ())
+    agenda: list[dict[tuple[str, ...], tuple[float, _Chain]]] = [{} for _ in range(n + 1)]
+    agenda[0][("<s>",)] = (0.0, None)
 
-    def push(k: int, state: tuple[str, ...], score: float, chosen: tuple[Option, ...]) -> None:
+    def push(k: int, state: tuple[str, ...], score: float, chosen: _Chain) -> None:
         old = agenda[k].get(state)
         if old is None or score > old[0]:
             agenda[k][state] = (score, chosen)
 
     for k in range(n):
         items = sorted(agenda[k].items(), key=lambda kv: -kv[1][0])[:beam]
+        agenda[k] = {}  # done with: free it
         word = sent.seq[k + 1]
         for state, (score, chosen) in items:
             push(k + 1, (state[-1], word), score + lm.logprob(word, state), chosen)
@@ -201,9 +205,13 @@ def _decode(sent: _Sentence, options: list[list[Option]], beam: int, cost: float
                 for w in option.words:
                     s += lm.logprob(w, h)
                     h = (h[-1], w)
-                push(option.stop, h, s, (*chosen, option))
+                push(option.stop, h, s, (option, chosen))
     final = max(agenda[n].items(), key=lambda kv: kv[1][0] + lm.logprob("</s>", kv[0]))
-    return list(final[1][1])
+    chain, out = final[1][1], []
+    while chain is not None:
+        out.append(chain[0])
+        chain = chain[1]
+    return out[::-1]
 
 
 def _runs(tokens: list[Token], chosen: list[Option]) -> Iterator[list[Option]]:
@@ -236,22 +244,28 @@ def propose(
     if not any(options):
         return []
     chosen = _decode(sent, options, config.beam, cost)
-    decoded = list(sent.seq)
-    shift = 0  # decoded index of a token = token index + 1 + shift
-    positions: list[tuple[int, int]] = []  # decoded [a, b) of each chosen option
+    # The decoded sentence and each chosen option's [a, b) in it, built in one pass: an
+    # edit in place per option would shift the tail each time (quadratic on long lines).
+    decoded: list[str] = []
+    positions: list[tuple[int, int]] = []
+    cursor = 0  # next index of sent.seq to copy; token i is sent.seq[i + 1]
     for option in chosen:
-        a = option.start + 1 + shift
-        b = a + len(option.words)
-        decoded[a : a + option.stop - option.start] = option.words
-        shift += len(option.words) - (option.stop - option.start)
-        positions.append((a, b))
+        decoded += sent.seq[cursor : option.start + 1]
+        positions.append((len(decoded), len(decoded) + len(option.words)))
+        decoded += option.words
+        cursor = option.stop + 1
+    decoded += sent.seq[cursor:]
     out: list[Proposal] = []
     index = 0
     for run in _runs(tokens, chosen):
         a, b = positions[index][0], positions[index + len(run) - 1][1]
         index += len(run)
-        reverted = decoded[:a] + sent.seq[run[0].start + 1 : run[-1].stop + 1] + decoded[b:]
-        gain, proposed, observed = sent.window_gain(decoded, reverted, a, b)
+        # The run's window with two words of history either side, as decoded and reverted.
+        lo, hi = max(0, a - 2), min(len(decoded), b + 2)
+        observed_run = sent.seq[run[0].start + 1 : run[-1].stop + 1]
+        window = decoded[lo:hi]
+        reverted = decoded[lo:a] + observed_run + decoded[b:hi]
+        gain, proposed, observed = sent.window_gain(window, reverted, a - lo, b - lo)
         prior = sum(option.prior for option in run)
         alternatives = tuple(
             o for o in options[run[0].start] if o.stop == run[0].stop and o is not run[0]

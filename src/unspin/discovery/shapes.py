@@ -11,6 +11,7 @@ acronyms nearest the capitalised word ("PC").
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 from unspin.discovery.neighbours import Neighbours
@@ -36,6 +37,7 @@ class ShapeSource:
     def __init__(self, table: Neighbours, lm: NGramLM) -> None:
         self.table = table
         self.lm = lm
+        self._shouting: tuple[Sequence[Token], bool] = ((), False)  # (sentence, in capitals?)
 
     def title_phrase(self, tokens: Sequence[Token]) -> bool:
         """A mid-sentence "Financial institution": a Title-case word that WordNet knows only
@@ -58,8 +60,15 @@ class ShapeSource:
         if not (len(t.text) >= 4 and t.text.isalpha() and t.text.isupper()
                 and self.lm.known(t.norm) and t.norm not in self.table.acronym_words):
             return False
-        caps = sum(s.text.isupper() and len(s.text) > 1 for s in sentence)
-        return caps * 3 < len(sentence)
+        return not self._in_capitals(sentence)
+
+    def _in_capitals(self, sentence: Sequence[Token]) -> bool:
+        """Whether a third or more of the sentence's words are in capitals (a headline),
+        counted once per sentence: the decoder asks for every span of it."""
+        if self._shouting[0] is not sentence:
+            caps = sum(s.text.isupper() and len(s.text) > 1 for s in sentence)
+            self._shouting = (sentence, caps * 3 >= len(sentence))
+        return self._shouting[1]
 
     def anomalous(self, tokens: Sequence[Token], sentence: Sequence[Token]) -> str:
         """The spinner's case pattern the span shows: "title-phrase", "caps-word" or ""."""
@@ -75,7 +84,7 @@ class ShapeSource:
             near = self.table.acronyms(tokens[0].norm, ACRONYM_SIMILARITY)
             return tuple(Link(a, SHAPE, rank + 1) for rank, a in enumerate(near))
         if len(tokens) == 2 and self.title_phrase(tokens):
-            before = [t for t in sentence if t.end <= tokens[0].offset]
-            if before and before[-1].text[:1].islower():
+            at = bisect.bisect_left(sentence, tokens[0].offset, key=lambda t: t.offset)
+            if at > 0 and sentence[at - 1].text[:1].islower():
                 return (Link(tokens[-1].norm, SHAPE, 1),)
         return ()
