@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +30,14 @@ from spinner import Spun
 
 import unspin
 from unspin.records import Finding
-from unspin.score import FEATURES, apply_model, features, finding_features, revise
+from unspin.score import (
+    FEATURES,
+    apply_model,
+    context_features,
+    features,
+    finding_features,
+    revise,
+)
 from unspin.tokens import words
 
 OUT = Path(__file__).resolve().parents[1] / "src/unspin/data/calibration.json"
@@ -66,6 +73,18 @@ def _probe(doc: Spun, report: unspin.Report) -> list[tuple[list[float], int]]:
     return out
 
 
+def _without_context(path: Path) -> Path:
+    """A copy of the calibration file at `path` without second stages, in a temporary
+    folder: the probe must report every proposal's evidence as the engine finds it, with
+    no model of the previous fit in between."""
+    model = json.loads(path.read_text("utf-8"))
+    for params in model.get("confidence", {}).values():
+        params.pop("context", None)
+    out = Path(tempfile.mkdtemp(prefix="unspin-calibrate-")) / "probe.json"
+    out.write_text(json.dumps(model), "utf-8")
+    return out
+
+
 def threshold(scores: list[float], clean_words: int, per_1k: float) -> float:
     """The lowest confidence that keeps clean flags within `per_1k` per 1,000 words."""
     allowed = int(per_1k * clean_words / 1000)
@@ -89,7 +108,8 @@ def fit(
     """
     scorer = "neural" if base.neural else "fast"
     listed, heldout = datasets.pps_split(datasets.load_pps_pairs(data))
-    probe = replace(base, min_confidence=0.0, neural_min_confidence=0.0)
+    probe = replace(base, min_confidence=0.0, neural_min_confidence=0.0,
+                    calibration=str(_without_context(Path(base.calibration or OUT))))
     per = max(1, n // len(spinners))
     spun: list[Spun] = []
     for k, fold in enumerate(spinners):
@@ -126,8 +146,7 @@ def fit(
         n = len(words(d.text))
         density = features(found, n)[0]
         for f, (_, y) in zip(found, _probe(d, reports[id(d)]), strict=True):
-            c = min(max(f.confidence, 1e-4), 1 - 1e-4)
-            xs2.append([math.log(c / (1 - c)), density])
+            xs2.append(context_features(f.confidence, density))
             ys2.append(y)
     w2 = fit_logistic(xs2, ys2)
     fitted["context"] = {"bias": round(w2[0], 4), "weights": [round(v, 4) for v in w2[1:]]}
