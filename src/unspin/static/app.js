@@ -422,7 +422,7 @@
   // ---------------------------------------------------------------- evidence
   const SOURCE_NAMES = {
     "known-list": "Known tortured phrase",
-    thesaurus: "Thesaurus substitution found by the language model",
+    discovery: "Substitution found by discovery (candidate sources + language model)",
     repair: "Mechanical repair",
   };
 
@@ -473,14 +473,24 @@
           : null));
     }
 
+    if (ev.case_pattern) {
+      const why = {
+        "title-phrase": "a mid-sentence Title word before lower-case ones, where a name capitalises every word",
+        "caps-word": "a common word in capitals in a lower-case sentence, as a spun acronym keeps",
+      };
+      parts.push(el("p", {}, "Spinner's case pattern: ", el("strong", {}, ev.case_pattern),
+        ` (${why[ev.case_pattern] || "see the README"})`));
+    }
+
     if (Array.isArray(ev.links) && ev.links.length) {
       parts.push(el("div", { class: "section" },
-        el("div", { class: "muted" }, "Thesaurus links:"),
+        el("div", { class: "muted" }, "Candidate links:"),
         el("table", {},
-          el("thead", {}, el("tr", {}, el("th", {}, "observed"), el("th", {}, "original"), el("th", {}, "sources"), el("th", {}, "synonyms"))),
+          el("thead", {}, el("tr", {}, el("th", {}, "observed"), el("th", {}, "original"), el("th", {}, "sources"), el("th", {}, "synonyms / rank"))),
           el("tbody", {}, ev.links.map((l) => el("tr", {},
             el("td", {}, valueText(l.observed)), el("td", {}, valueText(l.original)),
-            el("td", {}, valueText(l.sources)), el("td", {}, valueText(l.synonyms_of_original))))))));
+            el("td", {}, valueText(l.sources)),
+            el("td", {}, valueText(l.synonyms_of_original ?? l.candidate_rank))))))));
     }
 
     if (source === "repair" || ev.rule) {
