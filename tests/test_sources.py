@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unspin.discovery.neighbours import NeighbourSource, _same_stem, default_neighbours
+from unspin.discovery.neighbours import NeighbourSource, default_neighbours, same_stem
 from unspin.discovery.shapes import ShapeSource
 from unspin.lexicon import GLOVE, SHAPE
 from unspin.lm import default_lm
@@ -13,14 +13,14 @@ def test_neighbours_propose_close_words_of_other_stems() -> None:
     source = NeighbourSource(default_neighbours(), 0.7)
     found = [link.original for link in source.originals("clients")]
     assert "customers" in found
-    assert all(not _same_stem(w, "clients") for w in found)
+    assert all(not same_stem(w, "clients") for w in found)
     assert all(link.sources == GLOVE for link in source.originals("clients"))
     assert [link.fanout for link in source.originals("clients")][:3] == [1, 2, 3]
     assert source.originals("two words") == () and source.originals("qzxv") == ()
 
 
 def test_same_stem_means_one_word_inflected() -> None:
-    assert _same_stem("attempt", "attempting") and not _same_stem("customers", "consumers")
+    assert same_stem("attempt", "attempting") and not same_stem("customers", "consumers")
 
 
 def test_acronyms_nearest_a_word() -> None:

@@ -28,7 +28,7 @@ from functools import cache
 from spinner import STOPWORDS
 
 from unspin.config import Config
-from unspin.discovery.neighbours import _same_stem, default_neighbours
+from unspin.discovery.neighbours import default_neighbours, same_stem
 from unspin.lexicon import MOBY, MYTHES, WORDNET, default_thesaurus
 
 GLOVE_SPIN_SIMILARITY = 0.75
@@ -68,7 +68,7 @@ def glove_forward() -> dict[str, list[str]]:
     forward: dict[str, list[str]] = {}
     for word in table.words:
         near = [w for w, s in table.similar(word)
-                if s >= GLOVE_SPIN_SIMILARITY and not _same_stem(w, word)
+                if s >= GLOVE_SPIN_SIMILARITY and not same_stem(w, word)
                 and w not in STOPWORDS]
         if near:
             forward[word] = near[:GLOVE_SPIN_NEAREST]

@@ -76,7 +76,7 @@ class Neighbours:
         return [self.words[j] for j, s in near if s / 250 >= min_similarity]
 
 
-def _same_stem(a: str, b: str) -> bool:
+def same_stem(a: str, b: str) -> bool:
     """Inflections and derivations of one stem ("attempt", "attempting"): not synonyms."""
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -107,7 +107,7 @@ class NeighbourSource:
             return ()
         similar = [
             w for w, s in self.table.similar(observed)
-            if s >= self.min_similarity and not _same_stem(w, observed)
+            if s >= self.min_similarity and not same_stem(w, observed)
         ]
         return tuple(Link(w, GLOVE, rank + 1) for rank, w in enumerate(similar))
 
