@@ -16,17 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import datasets
+from eval import as_span
 from folds import FOLDS, Fold
 
 import unspin
 from unspin import Config
 from unspin.discovery.sources import sources_for
-from unspin.tokens import Token, sentences, words
-
-
-def _span(text: str) -> list[Token]:
-    """All word tokens of a short text, as one span."""
-    return [t for sent in sentences(text) for t in sent]
+from unspin.tokens import words
 
 
 def coverage(fold: Fold, docs: list[datasets.SpunDoc], hops_from: int) -> str:
@@ -36,14 +32,14 @@ def coverage(fold: Fold, docs: list[datasets.SpunDoc], hops_from: int) -> str:
     total = one = two = n_one = n_two = 0
     for doc in docs:
         for edit in doc.edits:
-            span = _span(edit.observed)
+            span = as_span(edit.observed)
             if not span:
                 continue
             total += 1
             first = [link.original for link in sources.originals(span, span)]
             second = set(first)
             for original in first[:hops_from]:
-                hop = _span(original)
+                hop = as_span(original)
                 second.update(link.original for link in sources.originals(hop, hop))
             wanted = " ".join(words(edit.original))
             one += wanted in first

@@ -48,7 +48,7 @@ from unspin import Config, Finding, Report
 from unspin.discovery.sources import sources_for
 from unspin.records import apply_findings
 from unspin.repair import find_repairs
-from unspin.tokens import sentences, words
+from unspin.tokens import Token, sentences, words
 
 DAMAGE_RATE = 0.5
 
@@ -76,13 +76,18 @@ class SetMetrics:
     the observed wording: the recall discovery could reach with a perfect scorer."""
 
 
+def as_span(text: str) -> list[Token]:
+    """All word tokens of a short text (an edit's wording), as one span."""
+    return [t for sent in sentences(text) for t in sent]
+
+
 def candidate_coverage(docs: Sequence[SpunDoc], config: Config) -> float | None:
     """`SetMetrics.candidate_coverage` of `docs` under the sources of `config`."""
     sources = sources_for(config)
     covered = total = 0
     for doc in docs:
         for edit in doc.edits:
-            span = [t for sent in sentences(edit.observed) for t in sent]
+            span = as_span(edit.observed)
             total += 1
             wanted = " ".join(words(edit.original))
             covered += any(link.original == wanted for link in sources.originals(span, span))

@@ -13,7 +13,7 @@ from unspin.discovery.rescore import SentenceScorer, rescore
 from unspin.discovery.sources import sources_for
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
-from unspin.lexicon import MOBY, MYTHES, WORDNET, Link, source_names
+from unspin.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
 from unspin.lm import NGramLM, default_lm
 from unspin.records import Finding, Replacement, Report
 from unspin.records import apply_findings as apply_findings  # re-exported
@@ -23,7 +23,8 @@ from unspin.tokens import STOPWORDS, Token, match_case, sentences
 
 FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
-THESAURI = MOBY | MYTHES | WORDNET
+LEXICON = MOBY | MYTHES | WORDNET | LEARNED
+"""Sources whose links carry the original's synonym count (GloVe and shape carry a rank)."""
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
 
 
@@ -82,7 +83,7 @@ def _link_evidence(link: Link, observed: str) -> dict[str, object]:
     """One link of a discovery finding: which sources give it, and how strongly."""
     item: dict[str, object] = {"original": link.original, "observed": observed,
                                "sources": source_names(link.sources)}
-    if link.sources & THESAURI:
+    if link.sources & LEXICON:
         item["synonyms_of_original"] = link.fanout
     else:  # GloVe or shape links carry their rank among the word's candidates
         item["candidate_rank"] = link.fanout

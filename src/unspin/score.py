@@ -68,10 +68,10 @@ def finding_features(ev: Mapping[str, Any]) -> list[float]:
     `parts` the adjacent changes decoded together; `agreement` the most sources giving
     one link; `title_phrase`, `caps_word` the case pattern (`case_pattern`, set by the
     shape source: "title-phrase", "caps-word" or None); `glove_only` that only
-    distributional neighbours proposed it;
-    `frequency_gain` the unigram log10 ratio original/observed (spinners swap in rarer
-    words); `observed_fit` the worst 3-gram log10 probability of the observed words;
-    `extra_words` how many more words the original has.
+    distributional neighbours proposed it; `frequency_gain` the unigram log10 ratio
+    original/observed (spinners swap in rarer words); `observed_fit` the worst 3-gram
+    log10 probability of the observed words; `extra_words` how many more words the
+    original has.
     """
     links = ev["links"]
     names = [set(link["sources"]) - {"shape"} for link in links]

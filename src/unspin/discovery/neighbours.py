@@ -89,18 +89,15 @@ def same_stem(a: str, b: str) -> bool:
 class NeighbourSource:
     """Candidate source "glove": neighbours of a single observed word, as links.
 
-    A link's `fanout` is its rank among the word's candidates plus one, so the channel
-    prior favours the nearest (`Config.glove_min_similarity` bounds how far it looks).
+    A link's `fanout` is its rank among the word's candidates (1: the nearest), shown
+    as `candidate_rank` in evidence; `Config.glove_min_similarity` bounds how far it
+    looks.
     """
-
-    name = "glove"
-    bit = GLOVE
 
     def __init__(self, table: Neighbours, min_similarity: float) -> None:
         self.table = table
         self.min_similarity = min_similarity
 
-    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one instance per process
     def originals(self, observed: str) -> tuple[Link, ...]:
         """Candidate originals of one observed word (a phrase has none here)."""
         if " " in observed:

@@ -31,9 +31,6 @@ ACRONYM_SIMILARITY = 0.65
 class ShapeSource:
     """Candidate source "shape": originals implied by a case anomaly of the span."""
 
-    name = "shape"
-    bit = SHAPE
-
     def __init__(self, table: Neighbours, lm: NGramLM) -> None:
         self.table = table
         self.lm = lm

@@ -40,6 +40,7 @@ class Sources:
         self.glove_links = config.glove_links
         self.shapes = ShapeSource(table, lm) if table is not None and self.bits & SHAPE else None
         self.max_phrase_words = thesaurus.max_phrase_words
+        self._cache: dict[str, tuple[dict[str, list[int]], tuple[Link, ...]]] = {}
 
     def anomalous(self, span: Sequence[Token], sentence: Sequence[Token]) -> str:
         """The spinner's case pattern the span shows, "" for none or with the shape
@@ -50,29 +51,53 @@ class Sources:
         """Candidate originals of `span`, most trusted first (see the module docstring)."""
         if self.shapes is not None and self.shapes.capitalised_word(span, sentence):
             return self.shapes.originals(span, sentence)  # an acronym, or nothing
-        observed = " ".join(t.norm for t in span)
-        merged: dict[str, list[int]] = {}  # original -> [bits, order, fanout]
-        found = [self._thesaurus(observed)]
-        if self.neighbours is not None:
-            found.append(self.neighbours.originals(observed)[: self.glove_links])
-        if self.shapes is not None:
-            found.append(self.shapes.originals(span, sentence))
-        for links in found:
-            for link in links:
-                entry = merged.get(link.original)
-                if entry is None:
-                    merged[link.original] = [link.sources, len(merged), link.fanout]
-                else:
-                    entry[0] |= link.sources
-        ordered = sorted(merged.items(), key=lambda kv: (-kv[1][0].bit_count(), kv[1][1]))
-        return tuple(Link(original, bits, fanout) for original, (bits, _, fanout) in ordered)
+        entries, ranked = self._lexical(" ".join(t.norm for t in span))
+        shape = self.shapes.originals(span, sentence) if self.shapes is not None else ()
+        if not shape:
+            return ranked
+        merged = {original: list(entry) for original, entry in entries.items()}
+        _add(merged, shape)
+        return _ranked(merged)
+
+    def _lexical(self, observed: str) -> tuple[dict[str, list[int]], tuple[Link, ...]]:
+        """The thesaurus and GloVe links of `observed`, merged (and ranked), once per form:
+        the decoder asks for the same words in sentence after sentence."""
+        cached = self._cache.get(observed)
+        if cached is None:
+            merged: dict[str, list[int]] = {}
+            _add(merged, self._thesaurus(observed))
+            if self.neighbours is not None:
+                _add(merged, self.neighbours.originals(observed)[: self.glove_links])
+            if len(self._cache) >= _CACHE_SIZE:  # bounded: long runs keep flat memory
+                self._cache.clear()
+            cached = self._cache[observed] = (merged, _ranked(merged))
+        return cached
 
     def _thesaurus(self, observed: str) -> tuple[Link, ...]:
         """Thesaurus and learned links restricted to the enabled sources."""
         return _restricted(self.thesaurus.originals(observed), self.bits)[: self.links]
 
 
-@functools.lru_cache(maxsize=65536)
+_CACHE_SIZE = 65536
+
+
+def _add(merged: dict[str, list[int]], links: Sequence[Link]) -> None:
+    """Merge `links` into original -> [source bits, first place, fanout]."""
+    for link in links:
+        entry = merged.get(link.original)
+        if entry is None:
+            merged[link.original] = [link.sources, len(merged), link.fanout]
+        else:
+            entry[0] |= link.sources
+
+
+def _ranked(merged: dict[str, list[int]]) -> tuple[Link, ...]:
+    """The merged links, most sources agreeing first, then in the order first given."""
+    ordered = sorted(merged.items(), key=lambda kv: (-kv[1][0].bit_count(), kv[1][1]))
+    return tuple(Link(original, bits, fanout) for original, (bits, _, fanout) in ordered)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _restricted(links: tuple[Link, ...], bits: int) -> tuple[Link, ...]:
     """`links` given by any of `bits`, their masks cut to those bits."""
     return tuple(Link(x.original, x.sources & bits, x.fanout) for x in links if x.sources & bits)
