@@ -225,10 +225,23 @@ def spun_news(
     `forward` defaults to the lexicon's map; `names`, a map for capitalised words,
     spins names and acronyms too (spinner.spin); documents left unchanged are skipped.
     """
+    return spun_docs(data, "news", split, n, seed, forward, names)
+
+
+def spun_docs(
+    data: Path,
+    domain: str,
+    split: str,
+    n: int,
+    seed: int,
+    forward: Mapping[str, Sequence[str]] | None = None,
+    names: Mapping[str, Sequence[str]] | None = None,
+) -> list[SpunDoc]:
+    """`spun_news` for either domain ("news" or "science")."""
     forward = load_forward() if forward is None else forward
     rng = random.Random(seed)
     out: list[SpunDoc] = []
-    for doc_id, text in _shuffled(_groups(data, "news", split, "spin"), rng):
+    for doc_id, text in _shuffled(_groups(data, domain, split, "spin"), rng):
         if len(out) == n:
             break
         spun = spin(text, forward, rng, rng.uniform(0.3, 0.5), names)

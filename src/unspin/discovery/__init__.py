@@ -6,5 +6,7 @@
 - `decoder`: the 3-gram sentence decoder that picks the likeliest wording (the scorer
   of the fast path) and turns runs of changes into proposals.
 - `rescore`: the precise path's neural LM judging the decoder's proposals.
+- `tagger`: a learned replaced-word detector (MiniLM fine-tuned by tools/train_tagger.py);
+  measured on its own (tools/eval_tagger.py), not yet wired into `check`.
 The confidence model that decides which proposals are reported is `unspin.score`.
 """
