@@ -210,8 +210,18 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """GELU, tanh form (the training script uses the same)."""
-    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+    """GELU, tanh form (the training script uses the same), in place on one buffer:
+    `x**3` and fresh temporaries made it three quarters of the network's time."""
+    y = x * x
+    y *= x
+    y *= 0.044715
+    y += x
+    y *= math.sqrt(2.0 / math.pi)
+    np.tanh(y, out=y)
+    y += 1.0
+    y *= x
+    y *= 0.5
+    return y
 
 
 class Tagger:
