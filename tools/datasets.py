@@ -219,25 +219,14 @@ def spun_news(
     seed: int,
     forward: Mapping[str, Sequence[str]] | None = None,
     names: Mapping[str, Sequence[str]] | None = None,
+    domain: str = "news",
 ) -> list[SpunDoc]:
-    """`n` news documents of the spin pool, spun at a rate drawn from 0.3-0.5 each.
+    """`n` news documents (or science abstracts, with `domain="science"`) of the spin
+    pool, spun at a rate drawn from 0.3-0.5 each.
 
     `forward` defaults to the lexicon's map; `names`, a map for capitalised words,
     spins names and acronyms too (spinner.spin); documents left unchanged are skipped.
     """
-    return spun_docs(data, "news", split, n, seed, forward, names)
-
-
-def spun_docs(
-    data: Path,
-    domain: str,
-    split: str,
-    n: int,
-    seed: int,
-    forward: Mapping[str, Sequence[str]] | None = None,
-    names: Mapping[str, Sequence[str]] | None = None,
-) -> list[SpunDoc]:
-    """`spun_news` for either domain ("news" or "science")."""
     forward = load_forward() if forward is None else forward
     rng = random.Random(seed)
     out: list[SpunDoc] = []

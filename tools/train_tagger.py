@@ -187,7 +187,7 @@ def training_docs(data: Path, fold_names: Sequence[str], n: int, seed: int) -> l
     docs: list[Spun] = []
     for k, fold in enumerate(f for f in FOLDS if f.name in fold_names):
         for domain in ("news", "science"):
-            docs += datasets.spun_docs(data, domain, "dev", n, seed + k, *fold.spin_args())
+            docs += datasets.spun_news(data, "dev", n, seed + k, *fold.spin_args(), domain=domain)
     docs += [Spun(t, []) for _, t in datasets.clean_docs(data, "dev", n, seed)]
     return docs
 
