@@ -44,10 +44,10 @@ def test_encoded_heads_point_at_each_word_first_piece() -> None:
 def test_windows_cover_every_piece_once_within_the_limit(length: int) -> None:
     spans = tg.windows(length)
     kept: list[int] = []
-    for i, (start, stop, keep_from) in enumerate(spans):
+    for start, stop, keep_from, keep_to in spans:
         assert stop - start <= tg.MAX_PIECES - 2
-        until = spans[i + 1][2] if i + 1 < len(spans) else stop
-        kept += range(max(start, keep_from), until)
+        assert start <= keep_from <= keep_to <= stop
+        kept += range(keep_from, keep_to)
     assert kept == list(range(length))
 
 

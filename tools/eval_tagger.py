@@ -18,26 +18,20 @@ from pathlib import Path
 
 import datasets
 import numpy as np
+from eval import auc
 from folds import FOLDS
 from spinner import Spun
 
-from unspin.discovery.tagger import load_tagger
+from unspin.discovery.tagger import Tagger, load_tagger
 from unspin.tokens import sentences
 
 
-def word_scores(tagger, doc: Spun) -> tuple[list[float], list[int]]:
+def word_scores(tagger: Tagger, doc: Spun) -> tuple[list[float], list[int]]:
     """Every word's log-odds and gold label (1 inside a spinner edit)."""
     sents = sentences(doc.text)
-    spans = [(e.offset, e.offset + e.length) for e in doc.edits]
     scores = [x for row in tagger.score(doc.text, sents) for x in row]
-    labels = [int(any(a < t.end and t.offset < b for a, b in spans)) for s in sents for t in s]
+    labels = [int(doc.edited(t.offset, t.end)) for s in sents for t in s]
     return scores, labels
-
-
-def auc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """Probability that a random positive outscores a random negative."""
-    ranks = np.concatenate([pos, neg]).argsort().argsort() + 1
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     scores = np.array([x for s, _ in pairs for x in s])
     labels = np.array([y for _, ys in pairs for y in ys])
     cuts = []
+    clean_docs = datasets.clean_docs(args.data, "test", args.n, args.seed)
     for domain in ("news", "science"):
-        clean = [Spun(t, []) for i, t in datasets.clean_docs(args.data, "test", args.n, args.seed)
-                 if datasets.domain_of(i) == domain]
+        clean = [Spun(t, []) for i, t in clean_docs if datasets.domain_of(i) == domain]
         flat = np.sort([x for d in clean for x in word_scores(tagger, d)[0]])[::-1]
         allowed = int(len(flat) * args.per_1k / 1000)
         cuts.append(flat[allowed] if allowed < len(flat) else -np.inf)

@@ -76,6 +76,10 @@ class Spun:
     text: str
     edits: list[Edit]
 
+    def edited(self, start: int, end: int) -> bool:
+        """Whether text[start:end] overlaps one of the edits."""
+        return any(e.offset < end and start < e.offset + e.length for e in self.edits)
+
 
 def load_forward() -> dict[str, list[str]]:
     """The lexicon's forward map, or `SAMPLE_FORWARD` (with a note) if it is unavailable."""

