@@ -3,11 +3,16 @@ the numpy network (the full network only where its base package is installed).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import unspin
+from unspin import Config, engine, score
 from unspin.discovery import tagger as tg
-from unspin.tokens import sentences
+from unspin.errors import InputError
+from unspin.tokens import Token, sentences
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "home", "window", "##s", "financial", ",", "'",
          "s", "cafe", "the"]
@@ -102,3 +107,64 @@ def test_training_network_matches_the_shipped_numpy_network() -> None:
     with torch.no_grad():
         expected = model(torch.tensor(ids), torch.tensor(cases), torch.tensor(mask)).numpy()
     assert np.allclose(tagger.logits(ids, cases, mask)[0, :6], expected[0, :6], atol=2e-3)
+
+
+class _FakeTagger:
+    """Log-odds 6 on the words of `sure`, -6 elsewhere: the engine's wiring without a model."""
+
+    def __init__(self, sure: set[str]) -> None:
+        self.sure = sure
+
+    def score(self, text: str, sents: list[list[Token]]) -> list[list[float]]:
+        return [[6.0 if t.norm in self.sure else -6.0 for t in s] for s in sents]
+
+
+def _with_fake(monkeypatch: pytest.MonkeyPatch, sure: set[str]) -> None:
+    monkeypatch.setattr(engine, "tagger_for", lambda config: _FakeTagger(sure))
+
+
+def test_tagger_scores_enter_every_discovery_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_fake(monkeypatch, {"profound"})
+    text = "We train a profound learning model on the data."
+    report = unspin.check(text, config=Config(tagger=True, min_confidence=0.0))
+    found = [f for f in report.findings if f.evidence.get("source") == "discovery"]
+    assert found and all("tagger_log_odds" in f.evidence for f in found)
+    hit = next(f for f in found if "profound" in f.text)
+    assert hit.evidence["tagger_log_odds"] == 6.0
+    assert hit.evidence["tagger"] == tg.NAME
+
+
+def test_tagger_alone_locates_words_no_source_explains(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_fake(monkeypatch, {"zorbly", "blen"})
+    text = "The council met on Monday and the zorbly blen was approved."
+    report = unspin.check(text, config=Config(tagger=True, min_confidence=0.0))
+    alone = [f for f in report.findings if f.evidence.get("links") == []]
+    assert [f.text for f in alone] == ["zorbly blen"]
+    f = alone[0]
+    assert text[f.offset : f.end] == f.text and f.replacements == ()
+    assert score.finding_features(f.evidence)[score.FEATURES.index("no_candidate")] == 1.0
+    restored = unspin.restore(text, config=Config(tagger=True, min_confidence=0.0))
+    assert "the zorbly blen was" in restored  # located, not restored
+
+
+def test_tagger_has_its_own_confidence_model() -> None:
+    assert score.scorer_name(Config()) == "fast"
+    assert score.scorer_name(Config(tagger=True)) == "fast+tagger"
+    assert score.scorer_name(Config(neural=True, tagger=True)) == "neural+tagger"
+
+
+def test_tagger_without_its_extra_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(path: str = "") -> None:
+        raise ImportError("no base encoder")
+
+    monkeypatch.setattr(tg, "default_tagger", missing)
+    with pytest.raises(InputError, match=r"unspin\[tagger\]"):
+        unspin.check("Some text to read.", config=Config(tagger=True))
+
+
+def test_unreadable_tagger_model_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "tagger.npz"
+    bad.write_bytes(b"not a model")
+    pytest.importorskip(tg.BASE_PACKAGE)
+    with pytest.raises(InputError, match="cannot read the tagger model"):
+        unspin.check("Some text to read.", config=Config(tagger=True, tagger_model=str(bad)))

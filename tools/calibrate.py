@@ -37,6 +37,7 @@ from unspin.score import (
     features,
     finding_features,
     revise,
+    scorer_name,
 )
 from unspin.tokens import words
 
@@ -103,10 +104,10 @@ def fit(
     """A calibration model fitted on dev text spun by `spinners`.
 
     `base` is the configuration it will serve (its candidate sources, known list; with
-    `neural`, the precise path's confidence model is fitted and the document score
+    `neural` or `tagger`, that path's confidence model is fitted and the document score
     is left as it is); the returned dict is what data/calibration.json holds.
     """
-    scorer = "neural" if base.neural else "fast"
+    scorer = scorer_name(base)
     listed, heldout = datasets.pps_split(datasets.load_pps_pairs(data))
     probe = replace(base, min_confidence=0.0, neural_min_confidence=0.0,
                     calibration=str(_without_context(Path(base.calibration or OUT))))
@@ -158,7 +159,7 @@ def fit(
                   if f.evidence.get("source") == "discovery"]
         cuts.append(threshold(scores, sum(len(words(d.text)) for d in docs), budget))
     fitted["cut"] = round(max(cuts), 4)
-    if base.neural:  # the document score is fitted on the default (fast) path
+    if scorer != "fast":  # the document score is fitted on the default (fast) path
         return model
     # The document score sees the findings as the fitted models weigh them.
     xs: list[list[float]] = []
@@ -189,10 +190,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="clean flags per 1,000 dev words the cut allows")
     parser.add_argument("--neural", action="store_true",
                         help="fit the neural path's confidence model only (needs unspin[neural])")
+    parser.add_argument("--tagger", action="store_true",
+                        help="fit the confidence model of the path with the shipped tagger only "
+                             "(needs unspin[tagger])")
     args = parser.parse_args(argv)
     _, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
     base = unspin.Config(known_exclude=frozenset(t.lower() for t, _, _ in heldout),
-                         neural=args.neural)
+                         neural=args.neural, tagger=args.tagger)
     model = fit(base, FOLDS, args.data, args.n, args.seed, args.budget)
     OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")
     print(json.dumps(model, indent=2))

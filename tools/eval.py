@@ -52,6 +52,8 @@ from unspin.repair import find_repairs
 from unspin.tokens import Token, sentences, words
 
 DAMAGE_RATE = 0.5
+TAGGERS = Path(__file__).resolve().parents[1] / "build"
+"""Where `make tagger-eval` leaves the fold taggers, each trained without its fold's spinner."""
 
 
 @dataclass
@@ -374,8 +376,11 @@ def evaluate_fold(
 ) -> FoldMetrics:
     """Spin news with the fold's source; check it and the clean sets without that source,
     under confidence and document models fitted (on dev) on the spinners of the folds
-    that share no source with it (`Fold.trainers`)."""
+    that share no source with it (`Fold.trainers`), and with `Config.tagger` the tagger
+    `make tagger-eval` trained against it (build/tagger-<fold>.npz)."""
     cfg = fold.config(config)
+    if config.tagger:  # never a tagger trained on this fold's spinner
+        cfg = replace(cfg, tagger_model=str(TAGGERS / f"tagger-{fold.name}.npz"))
     if train_n:
         model = calibrate.fit(cfg, fold.trainers(), data, train_n, seed + 100)
         path = Path(tempfile.mkdtemp(prefix="unspin-eval-")) / f"{fold.name}.json"

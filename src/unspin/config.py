@@ -101,6 +101,33 @@ class Config:
     """With `neural`, words after a span that the neural LM reads when judging it. More:
     slower, the change's effect on later words counted a little more fully."""
 
+    tagger: bool = False
+    """Read every word with the learned replaced-word tagger (unspin.discovery.tagger,
+    `pip install 'unspin[tagger]'`): its log-odds make a word suspect to the decoder,
+    raise its candidates' prior (`tagger_bonus`), enter the confidence model, and a word
+    it is sure of with no candidate is reported without a replacement (`tagger_alone`).
+    About 0.5 s per 1,000 words on 2 cores (README: "The replaced-word tagger")."""
+
+    tagger_model: str = ""
+    """With `tagger`, the path of a tagger fine-tuning (.npz, tools/train_tagger.py);
+    empty: the shipped one (trained on all five spinners of tools/folds.py). The
+    evaluation uses one per fold, never trained on the fold's spinner."""
+
+    tagger_suspect: float = 0.0
+    """With `tagger`, the least log-odds that makes a word suspect to the decoder even
+    when the 3-gram LM finds it fits (`max_observed_logprob`). Lower: more words
+    examined (slower, more false candidates for the confidence model to weigh)."""
+
+    tagger_bonus: float = 0.5
+    """With `tagger`, evidence (log10) a span's candidates gain per unit of the tagger's
+    positive log-odds on it, as `shape_bonus` for case patterns. Higher: the decoder
+    accepts candidates the 3-gram LM alone rejects ("fee" <- "commission")."""
+
+    tagger_alone: float = 3.0
+    """With `tagger`, the least log-odds for a word no candidate source explains to
+    become a finding without a replacement (located, not restored); the confidence
+    model still decides whether it is reported. Higher: fewer such findings."""
+
     max_observed_logprob: float = -2.2
     """A word whose log10 probability in context is above this fits too well to be
     suspected at all. Higher: more words examined (slower, a little more recall)."""

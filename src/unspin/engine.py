@@ -11,6 +11,8 @@ from unspin.config import validate_text as validate_text  # re-exported
 from unspin.discovery.decoder import Proposal, propose
 from unspin.discovery.rescore import SentenceScorer, rescore
 from unspin.discovery.sources import sources_for
+from unspin.discovery.tagger import NAME as TAGGER_NAME
+from unspin.discovery.tagger import Tagger
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
@@ -18,11 +20,19 @@ from unspin.lm import NGramLM, default_lm
 from unspin.records import Finding, Replacement, Report
 from unspin.records import apply_findings as apply_findings  # re-exported
 from unspin.repair import find_repairs
-from unspin.score import confidence, confidence_cut, doc_score, finding_features, in_context
+from unspin.score import (
+    confidence,
+    confidence_cut,
+    doc_score,
+    finding_features,
+    in_context,
+    scorer_name,
+)
 from unspin.tokens import STOPWORDS, Token, match_case, sentences
 
 FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
+TAGGER_HINT = "the tagger needs `pip install 'unspin[tagger]'`"
 LEXICON = MOBY | MYTHES | WORDNET | LEARNED
 """Sources whose links carry the original's synonym count (GloVe and shape carry a rank)."""
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
@@ -56,6 +66,18 @@ def neural_scorer() -> SentenceScorer:
         return default_neural_lm()
     except ImportError as error:
         raise InputError(str(error)) from error
+
+
+def tagger_for(config: Config) -> Tagger:
+    """The tagger `config` names, or an InputError naming the extra to install (the base
+    encoder missing) or saying the model file cannot be read."""
+    try:
+        from unspin.discovery.tagger import default_tagger
+        return default_tagger(config.tagger_model)
+    except ImportError as error:
+        raise InputError(TAGGER_HINT) from error
+    except (OSError, ValueError, KeyError) as error:
+        raise InputError(f"cannot read the tagger model: {error}") from error
 
 
 def _known_list(config: Config) -> KnownList:
@@ -96,7 +118,8 @@ def _discovered_finding(
     p: Proposal,
     counts: Counter[str],
     lm: NGramLM,
-    calibration: str,
+    config: Config,
+    odds: Sequence[float] | None,
     neural_name: str = "",
 ) -> Finding:
     start, end = tokens[p.start].offset, tokens[p.stop - 1].end
@@ -126,12 +149,50 @@ def _discovered_finding(
     }
     if p.fast_gain is not None:
         evidence["fast_gain_log10"] = round(p.fast_gain, 3)
-    conf = confidence(finding_features(evidence), p.scorer, calibration)
+    if odds is not None:
+        evidence["tagger"] = TAGGER_NAME
+        evidence["tagger_log_odds"] = round(max(odds[p.start : p.stop]), 3)
+    conf = confidence(finding_features(evidence), scorer_name(config), config.calibration)
     start, value = _with_article(
         text, tokens, p.start, start, end, match_case(observed, p.original)
     )
     return Finding(start, end - start, text[start:end], "lexical", conf,
                    (Replacement(value, conf),), evidence)
+
+
+def _tagged_findings(
+    text: str,
+    tokens: Sequence[Token],
+    odds: Sequence[float],
+    free: list[bool],
+    counts: Counter[str],
+    config: Config,
+) -> list[Finding]:
+    """Findings without a replacement for runs of words the tagger is sure were swapped
+    (log-odds >= `Config.tagger_alone`) where no candidate source proposed anything
+    (`free`): located and explained, left for the reviewer to restore."""
+    flagged = [free[k] and odds[k] >= config.tagger_alone and t.text.isalpha()
+               and t.norm not in STOPWORDS for k, t in enumerate(tokens)]
+    out: list[Finding] = []
+    k = 0
+    while k < len(tokens):
+        if not flagged[k]:
+            k += 1
+            continue
+        stop = k + 1
+        while stop < len(tokens) and flagged[stop] and tokens[stop].joined:
+            stop += 1
+        start, end = tokens[k].offset, tokens[stop - 1].end
+        evidence: dict[str, Any] = {
+            "source": "discovery", "links": [], "tagger": TAGGER_NAME,
+            "tagger_log_odds": round(max(odds[k:stop]), 3),
+            "original_elsewhere_in_text": 0,
+            "observed_count_in_text": min(counts[t.norm] for t in tokens[k:stop]),
+        }
+        conf = confidence(finding_features(evidence), scorer_name(config), config.calibration)
+        out.append(Finding(start, end - start, text[start:end], "lexical", conf, (), evidence))
+        k = stop
+    return out
 
 
 def _with_repairs(findings: list[Finding], repairs: list[Finding]) -> list[Finding]:
@@ -156,21 +217,27 @@ def analyze(text: str, config: Config) -> Report:
         counts = Counter(t.norm for sent in sents for t in sent)
         neural = neural_scorer() if config.neural else None
         cut = confidence_cut(config)
-        for sent in sents:
+        tagged = tagger_for(config).score(text, sents) if config.tagger else None
+        for s, sent in enumerate(sents):
+            odds = tagged[s] if tagged is not None else None
             if neural is None:
-                proposals = propose(sent, lm, sources, config)
+                proposals = propose(sent, lm, sources, config, odds=odds)
             else:
-                raised = propose(sent, lm, sources, config, config.neural_raise)
+                raised = propose(sent, lm, sources, config, config.neural_raise, odds)
                 proposals = rescore(
                     text, sent, raised, neural, config.neural_candidates, config.neural_context
                 )
+            free = [all(t.end <= a or t.offset >= b for a, b in taken) for t in sent]
             for p in proposals:
-                f = _discovered_finding(text, sent, p, counts, lm, config.calibration,
+                f = _discovered_finding(text, sent, p, counts, lm, config, odds,
                                         neural.name if neural else "")
                 if all(f.end <= a or f.offset >= b for a, b in taken):
                     weak.append(f)
+                free[p.start : p.stop] = [False] * (p.stop - p.start)
+            if odds is not None:
+                weak += _tagged_findings(text, sent, odds, free, counts, config)
     n_words = sum(len(s) for s in sents)
-    weak = in_context(weak, n_words, "neural" if config.neural else "fast", config.calibration)
+    weak = in_context(weak, n_words, scorer_name(config), config.calibration)
     findings.extend(f for f in weak if f.confidence >= cut)
     if config.repair:
         findings = _with_repairs(findings, find_repairs(text))

@@ -26,7 +26,7 @@ from unspin.records import Finding
 
 FEATURES = (
     "gain", "prior", "echo", "log_repeats", "parts", "title_phrase", "caps_word", "agreement",
-    "glove_only", "frequency_gain", "observed_fit", "extra_words",
+    "glove_only", "frequency_gain", "observed_fit", "extra_words", "tagger", "no_candidate",
 )
 """Names of `finding_features`, in order (the calibration file names its weights)."""
 
@@ -71,15 +71,17 @@ def finding_features(ev: Mapping[str, Any]) -> list[float]:
     distributional neighbours proposed it; `frequency_gain` the unigram log10 ratio
     original/observed (spinners swap in rarer words); `observed_fit` the worst 3-gram
     log10 probability of the observed words; `extra_words` how many more words the
-    original has.
+    original has; `tagger` the replaced-word tagger's largest log-odds on the span (0
+    without it); `no_candidate` that the tagger alone found it, with no original to
+    propose (its LM values are then 0).
     """
     links = ev["links"]
     names = [set(link["sources"]) - {"shape"} for link in links]
     original = sum(len(str(link["original"]).split()) for link in links)
     observed = sum(len(str(link["observed"]).split()) for link in links)
     return [
-        float(ev["gain_log10"]),
-        float(ev["score_log10"]) - float(ev["gain_log10"]),
+        float(ev.get("gain_log10", 0.0)),
+        float(ev.get("score_log10", 0.0)) - float(ev.get("gain_log10", 0.0)),
         float(int(ev["original_elsewhere_in_text"]) > 0),
         math.log(max(int(ev["observed_count_in_text"]), 1)),
         float(len(links)),
@@ -90,12 +92,21 @@ def finding_features(ev: Mapping[str, Any]) -> list[float]:
         max(-4.0, min(4.0, float(ev.get("frequency_gain_log10", 0.0)))),
         max(-7.0, float(ev.get("observed_fit_log10", 0.0))),
         float(original - observed),
+        max(-8.0, min(8.0, float(ev.get("tagger_log_odds", 0.0)))),
+        float(not links),
     ]
 
 
 def _probability(z: float) -> float:
     """The logistic of log-odds `z` (clamped, so no overflow), to 4 places."""
     return round(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), 4)
+
+
+def scorer_name(config: Config) -> str:
+    """The confidence model `config` is scored by: "fast" or "neural", with "+tagger"
+    when the tagger's log-odds are among its inputs (a model fitted without them would
+    weigh them 0)."""
+    return ("neural" if config.neural else "fast") + ("+tagger" if config.tagger else "")
 
 
 def _params(scorer: str, calibration: str) -> Mapping[str, Any]:
@@ -167,4 +178,4 @@ def confidence_cut(config: Config) -> float:
     chosen = config.neural_min_confidence if config.neural else config.min_confidence
     if chosen is not None:
         return chosen
-    return float(_params("neural" if config.neural else "fast", config.calibration)["cut"])
+    return float(_params(scorer_name(config), config.calibration)["cut"])

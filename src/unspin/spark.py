@@ -548,7 +548,7 @@ def _first_line(error: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m unspin.spark INPUT... --output OUT [--master URL] [--restore] [--neural]
-    [--partitions N] [--conf KEY=VALUE]...`: the Spark job as a program, for
+    [--tagger] [--partitions N] [--conf KEY=VALUE]...`: the Spark job as a program, for
     `spark-submit` or a plain Python run. Exit status 0 done, 1 the Spark job failed,
     2 usage or input error."""
     parser = argparse.ArgumentParser(
@@ -567,6 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help='add each document\'s restored text as "restored"')
     parser.add_argument("--neural", action="store_true",
                         help="rescore with the neural LM (the neural extra on every worker)")
+    parser.add_argument("--tagger", action="store_true",
+                        help="read every word with the tagger (the tagger extra on every worker)")
     parser.add_argument("--partitions", type=int, metavar="N",
                         help="corpus slices (default: 4 per core)")
     parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
@@ -579,7 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         conf = dict(_setting(item) for item in args.conf)
         summary = screen_spark(args.inputs, args.output, args.master, args.restore,
-                               Config(neural=args.neural), skip=skip,
+                               Config(neural=args.neural, tagger=args.tagger), skip=skip,
                                partitions=args.partitions, conf=conf)
     except InputError as error:
         print(f"unspin: error: {error}", file=sys.stderr)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from unspin.config import Config
@@ -39,7 +39,7 @@ class Option:
     """Channel prior in log10: -Config.channel_weight * log10(the link's rank among the
     span's candidates), less `Config.length_penalty` per word the original is shorter
     than what is written, plus `Config.shape_bonus` when the span shows a spinner's
-    case pattern."""
+    case pattern and `Config.tagger_bonus` per unit of the tagger's log-odds on it."""
     anomaly: str = ""
     """The spinner's case pattern the span shows, if any (unspin.discovery.shapes)."""
 
@@ -141,8 +141,11 @@ def _options(
     sources: Sources,
     config: Config,
     cost: float,
+    odds: Sequence[float] | None,
 ) -> list[list[Option]]:
-    """Per start token, the few candidate originals worth decoding, best first."""
+    """Per start token, the few candidate originals worth decoding, best first.
+
+    `odds` are the tagger's per-token log-odds (None: no tagger)."""
     ok = _eligible(tokens, sent.lm)
     norms = [t.norm for t in tokens]
     floor = cost - config.joint_slack
@@ -159,9 +162,12 @@ def _options(
             words = norms[i:j]
             if all(w in STOPWORDS for w in words):
                 continue
-            if not anomaly and not sent.suspicious(i, j, config):
+            tagged = max(odds[i:j]) if odds is not None else -math.inf
+            if (not anomaly and tagged < config.tagger_suspect
+                    and not sent.suspicious(i, j, config)):
                 continue
-            bonus = config.shape_bonus if anomaly else 0.0
+            bonus = (config.shape_bonus if anomaly else 0.0) + config.tagger_bonus * max(
+                0.0, tagged)
             for link, log_rank, cand in _candidates(sources.originals(span, tokens)):
                 shorter = max(0, j - i - len(cand))
                 prior = (bonus - config.channel_weight * log_rank
@@ -232,15 +238,17 @@ def propose(
     sources: Sources,
     config: Config,
     change_cost: float | None = None,
+    odds: Sequence[float] | None = None,
 ) -> list[Proposal]:
     """The proposals of one sentence, in text order.
 
     `change_cost` (default `config.min_gain`) is what each change pays in the decoder;
-    the neural path lowers it to raise more candidates for rescoring.
+    the neural path lowers it to raise more candidates for rescoring. `odds`, the
+    tagger's log-odds per token, make words suspect and raise their candidates' prior.
     """
     sent = _Sentence(tokens, lm)
     cost = config.min_gain if change_cost is None else change_cost
-    options = _options(tokens, sent, sources, config, cost)
+    options = _options(tokens, sent, sources, config, cost, odds)
     if not any(options):
         return []
     chosen = _decode(sent, options, config.beam, cost)

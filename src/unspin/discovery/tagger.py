@@ -16,6 +16,7 @@ read from the installed package; the merged network runs on numpy alone.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import math
@@ -23,6 +24,7 @@ import struct
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -303,6 +305,18 @@ class Tagger:
         """Replaced-word log-odds for every token of every sentence of `text`."""
         encoded = [encode_sentence(s, text, self.pieces) for s in sentences]
         return self.sentence_logits(encoded)
+
+
+NAME = "MiniLM-L6 replaced-word tagger (unspin, tools/train_tagger.py)"
+SHIPPED = "data/tagger.npz"
+
+
+@functools.cache
+def default_tagger(path: str = "") -> Tagger:
+    """The tagger fine-tuned at `path` (empty: the shipped one), loaded once."""
+    if path:
+        return load_tagger(Path(path))
+    return load_tagger(Path(str(files("unspin").joinpath(SHIPPED))))
 
 
 def load_tagger(delta_path: Path) -> Tagger:
