@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
 
-.PHONY: demo test eval eval-neural tagger-eval bench bench-trace-1m bench-neural bench-spark neural lint lexicon calibrate clean
+.PHONY: demo test eval eval-neural tagger tagger-eval eval-tagger bench bench-trace-1m bench-neural bench-spark neural lint lexicon calibrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,formats,spark,serve]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,formats,spark,serve,tagger]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -64,6 +64,19 @@ tagger-eval: $(STAMP)
 	  $(BIN)/python tools/eval_tagger.py --data $(SHARED) --fold $${pair%%:*} \
 	    --tagger build/tagger-$${pair##*:}.npz --n 60 || exit 1; \
 	done
+
+# The tagger path leave-one-source-out: each fold read by a tagger never trained on its
+# spinner (build/tagger-*.npz from tagger-eval), its confidence model refitted per fold.
+eval-tagger: $(STAMP)
+	$(BIN)/python tools/eval.py --data $(SHARED) --n 100 --set tagger=true
+
+# The shipped tagger: trained on all five spinners (about 10 minutes), then its
+# confidence model ("fast+tagger" in data/calibration.json).
+tagger: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python tools/train_tagger.py --data $(SHARED) \
+	  --folds moby mythes wordnet glove phrase --steps 2000 --out src/unspin/data/tagger.npz
+	$(BIN)/python tools/calibrate.py --data $(SHARED) --tagger
 
 # Rebuild the shipped data files (needs apt packages mythes-en-us and wordnet-base).
 lexicon: $(STAMP)

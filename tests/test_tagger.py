@@ -3,6 +3,9 @@ the numpy network (the full network only where its base package is installed).""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -168,3 +171,16 @@ def test_unreadable_tagger_model_is_a_usage_error(tmp_path: Path) -> None:
     pytest.importorskip(tg.BASE_PACKAGE)
     with pytest.raises(InputError, match="cannot read the tagger model"):
         unspin.check("Some text to read.", config=Config(tagger=True, tagger_model=str(bad)))
+
+
+def test_shipped_tagger_reads_the_demo_through_the_cli() -> None:
+    pytest.importorskip(tg.BASE_PACKAGE)
+    demo = Path(__file__).resolve().parents[1] / "examples" / "spun_news.txt"
+    out = subprocess.run(
+        [sys.executable, "-m", "unspin", "check", "--tagger", "--format", "json", str(demo)],
+        capture_output=True, text=True, check=False)
+    assert out.returncode in (0, 1), out.stderr
+    found = [f for f in json.loads(out.stdout)["findings"]
+             if f["evidence"].get("source") == "discovery"]
+    assert found and all(f["evidence"]["tagger"] == tg.NAME for f in found)
+    assert any(f["replacements"][0]["value"] == "Bank said" for f in found if f["replacements"])

@@ -13,6 +13,7 @@ screening streams). Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import statistics
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 import unspin
+from unspin.discovery.tagger import BASE_PACKAGE
 from unspin.screening import default_jobs, screen_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,13 +45,15 @@ def bench_text() -> str:
     return "\n\n".join(parts) if parts else FALLBACK
 
 
-def warm_throughput(text: str, min_seconds: float) -> tuple[float, int]:
+def warm_throughput(
+    text: str, min_seconds: float, config: unspin.Config | None = None
+) -> tuple[float, int]:
     """Words/second of `unspin.check(text)` after one untimed call, and the call count."""
-    unspin.check(text)
+    unspin.check(text, config=config)
     calls = 0
     start = time.perf_counter()
     while (elapsed := time.perf_counter() - start) < min_seconds:
-        unspin.check(text)
+        unspin.check(text, config=config)
         calls += 1
     return len(text.split()) * calls / elapsed, calls
 
@@ -160,6 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         ("peak RSS, this process", f"{self_rss:.0f} MiB"),
         ("peak RSS, largest CLI process", f"{child_rss:.0f} MiB"),
     ]
+    if EXAMPLES[0].is_file() and importlib.util.find_spec(BASE_PACKAGE) is not None:
+        tagged, tagged_calls = warm_throughput(text, args.seconds, unspin.Config(tagger=True))
+        cold = cli_median([str(cli), "check", "--tagger", str(EXAMPLES[0])], args.runs)
+        rows[3:3] = [
+            ("warm `check --tagger` throughput (tagger path)",
+             f"{tagged:,.0f} words/s ({tagged_calls} calls)"),
+            (f"`unspin check --tagger {EXAMPLES[0].name}` (median of {args.runs})",
+             f"{cold:.3f} s"),
+        ]
     print_table(rows)
     return 0
 

@@ -380,7 +380,7 @@ def evaluate_fold(
     `make tagger-eval` trained against it (build/tagger-<fold>.npz)."""
     cfg = fold.config(config)
     if config.tagger:  # never a tagger trained on this fold's spinner
-        cfg = replace(cfg, tagger_model=str(TAGGERS / f"tagger-{fold.name}.npz"))
+        cfg = replace(cfg, tagger_model=str(TAGGERS / f"tagger-{fold.tagger_name()}.npz"))
     if train_n:
         model = calibrate.fit(cfg, fold.trainers(), data, train_n, seed + 100)
         path = Path(tempfile.mkdtemp(prefix="unspin-eval-")) / f"{fold.name}.json"

@@ -60,6 +60,12 @@ class Fold:
         never trains a model for the wordnet or mythes fold)."""
         return [f for f in FOLDS if not f.off & self.off]
 
+    def tagger_name(self) -> str:
+        """The fold whose tagger (build/tagger-<name>.npz, `make tagger-eval`) is used
+        against this one: the first with the same trainers, as they share one model."""
+        mine = [f.name for f in self.trainers()]
+        return next(f.name for f in FOLDS if [g.name for g in f.trainers()] == mine)
+
 
 @cache
 def glove_forward() -> dict[str, list[str]]:

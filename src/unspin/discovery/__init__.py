@@ -6,7 +6,8 @@
 - `decoder`: the 3-gram sentence decoder that picks the likeliest wording (the scorer
   of the fast path) and turns runs of changes into proposals.
 - `rescore`: the precise path's neural LM judging the decoder's proposals.
-- `tagger`: a learned replaced-word detector (MiniLM fine-tuned by tools/train_tagger.py);
-  measured on its own (tools/eval_tagger.py), not yet wired into `check`.
+- `tagger`: a learned replaced-word detector (MiniLM fine-tuned by tools/train_tagger.py)
+  that needs no candidate; with `Config.tagger` its log-odds guide the decoder, enter the
+  confidence model, and locate sure words no source explains (unspin.engine).
 The confidence model that decides which proposals are reported is `unspin.score`.
 """
