@@ -124,9 +124,10 @@ def test_oversized_body_is_413() -> None:
 
 
 def test_slow_check_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
-    def slow(text: str, restore: bool = False) -> unspin.Report:
+    def slow(text: str, restore: bool = False,
+             config: unspin.Config | None = None) -> unspin.Report:
         time.sleep(0.3)
-        return unspin.check(text, restore=restore)
+        return unspin.check(text, restore=restore, config=config)
 
     monkeypatch.setattr(serve, "check", slow)
     response = TestClient(serve.create_app(timeout=0.02)).post("/api/check",
@@ -195,3 +196,18 @@ def test_extract_reads_an_uploaded_document_with_the_loader(client: TestClient) 
 def test_extract_refuses_an_unreadable_document(client: TestClient) -> None:
     response = client.post("/api/extract", files={"file": ("bad.pdf", b"not a pdf", "x/y")})
     assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_service_checks_with_the_configuration_it_was_given(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspin import engine
+
+    class Sure:
+        def score(self, text: str, sents: list) -> list[list[float]]:
+            return [[6.0] * len(s) for s in sents]
+
+    monkeypatch.setattr(engine, "tagger_for", lambda config: Sure())
+    tagged = TestClient(serve.create_app(config=unspin.Config(tagger=True)))
+    body = tagged.post("/api/check", json={"text": SPUN}).json()
+    found = [f for f in body["findings"] if f["evidence"]["source"] == "discovery"]
+    assert found and all(f["evidence"]["tagger_log_odds"] == 6.0 for f in found)

@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace_cmd.set_defaults(run=_trace)
 
     serve_cmd = commands.add_parser(
-        "serve", help="run the web service (JSON API and LanguageTool-compatible /v2/check)",
+        "serve", parents=[engine],
+        help="run the web service (JSON API and LanguageTool-compatible /v2/check)",
         description="Serve the library over HTTP: /api/check, /api/restore, /api/repair, "
                     "/api/trace (with --index), /api/health, the LanguageTool-compatible "
                     "/v2/check and the API docs at /docs. Needs pip install "
@@ -435,8 +436,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from unspin.serve import create_app
 
+    config = Config(neural=args.neural, tagger=args.tagger)
+    if config.neural:
+        neural_scorer()
+    if config.tagger:
+        tagger_for(config)  # a missing extra is a usage error before the service starts
     app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
-                     store=args.store)
+                     store=args.store, config=config)
     uvicorn.run(app, host=args.host, port=args.port)
     return EXIT_OK
 

@@ -70,10 +70,13 @@ class TraceRequest(BaseModel):
 
 def create_app(index: str | os.PathLike[str] | Index | None = None, *,
                max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFAULT_TIMEOUT_S,
-               store: str | os.PathLike[str] | None = None) -> FastAPI:
+               store: str | os.PathLike[str] | None = None,
+               config: Config | None = None) -> FastAPI:
     """The web app. `index`: an index directory (or an open `Index`) for `/api/trace`;
     `max_bytes`: the largest request body; `timeout`: seconds one request may compute;
-    `store`: a directory to save every result in (created if missing)."""
+    `store`: a directory to save every result in (created if missing); `config`: the
+    engine's configuration for check and restore (default `Config()`)."""
+    config = config or Config()
     opened = Index.open(index) if isinstance(index, str | os.PathLike) else index
     store_dir = Path(store) if store is not None else None
     if store_dir is not None:
@@ -106,20 +109,20 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
     async def api_check(request: CheckRequest) -> dict[str, Any]:
         """The Report JSON of `unspin check --format json` (offsets in code points)."""
         return await run("check", request.text,
-                         lambda: check(request.text, restore=request.restore),
+                         lambda: check(request.text, restore=request.restore, config=config),
                          lambda report: report.to_dict())
 
     @app.post("/api/restore")
     async def api_restore(request: TextRequest) -> dict[str, Any]:
         """The most likely original wording, as `unspin restore` prints it."""
-        return await run("restore", request.text, lambda: restore(request.text),
+        return await run("restore", request.text, lambda: restore(request.text, config=config),
                          lambda restored: {"restored": restored})
 
     @app.post("/api/repair")
     async def api_repair(request: TextRequest) -> dict[str, Any]:
         """The repaired text, as `unspin repair` prints it, and the repairs made."""
         def repairs() -> list[Finding]:
-            validate_text(request.text, Config())
+            validate_text(request.text, config)
             return find_repairs(request.text)
 
         return await run("repair", request.text, repairs, lambda found: {
@@ -159,7 +162,8 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
         plain, original, to_original = _lt_input(text, data)
         if not plain.strip():  # LanguageTool answers empty text with no matches
             return _lt_response(lang, [])
-        report = await run("v2-check", plain, lambda: check(plain), lambda r: r.to_dict())
+        report = await run("v2-check", plain, lambda: check(plain, config=config),
+                           lambda r: r.to_dict())
         findings = [Finding.from_dict(f) for f in report["findings"]]
         return _lt_response(lang, [_lt_match(original, plain, f, to_original)
                                    for f in findings])
