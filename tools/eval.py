@@ -380,7 +380,10 @@ def evaluate_fold(
     `make tagger-eval` trained against it (build/tagger-<fold>.npz)."""
     cfg = fold.config(config)
     if config.tagger:  # never a tagger trained on this fold's spinner
-        cfg = replace(cfg, tagger_model=str(TAGGERS / f"tagger-{fold.tagger_name()}.npz"))
+        tagger = TAGGERS / f"tagger-{fold.tagger_name()}.npz"
+        if not tagger.is_file():
+            sys.exit(f"eval: {tagger} is missing (make tagger-eval trains the fold taggers)")
+        cfg = replace(cfg, tagger_model=str(tagger))
     if train_n:
         model = calibrate.fit(cfg, fold.trainers(), data, train_n, seed + 100)
         path = Path(tempfile.mkdtemp(prefix="unspin-eval-")) / f"{fold.name}.json"
