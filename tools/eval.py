@@ -52,8 +52,6 @@ from unspin.repair import find_repairs
 from unspin.tokens import Token, sentences, words
 
 DAMAGE_RATE = 0.5
-TAGGERS = Path(__file__).resolve().parents[1] / "build"
-"""Where `make tagger-eval` leaves the fold taggers, each trained without its fold's spinner."""
 
 
 @dataclass
@@ -380,7 +378,7 @@ def evaluate_fold(
     `make tagger-eval` trained against it (build/tagger-<fold>.npz)."""
     cfg = fold.config(config)
     if config.tagger:  # never a tagger trained on this fold's spinner
-        tagger = TAGGERS / f"tagger-{fold.tagger_name()}.npz"
+        tagger = fold.tagger_path()
         if not tagger.is_file():
             sys.exit(f"eval: {tagger} is missing (make tagger-eval trains the fold taggers)")
         cfg = replace(cfg, tagger_model=str(tagger))

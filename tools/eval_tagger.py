@@ -6,7 +6,7 @@ science. Prints the word AUC (spun words against untouched words of spun documen
 and, at the cut that holds clean words to 0.5 flags per 1,000 in both domains, the
 word recall and precision on the spun documents.
 
-    python tools/eval_tagger.py --fold glove --tagger build/tagger-glove.npz
+    python tools/eval_tagger.py --fold glove   # reads build/tagger-glove.npz
 """
 
 from __future__ import annotations
@@ -38,13 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA)
     parser.add_argument("--fold", choices=[f.name for f in FOLDS], required=True)
-    parser.add_argument("--tagger", type=Path, required=True)
+    parser.add_argument("--tagger", type=Path,
+                        help="the tagger to measure (default: the fold's, Fold.tagger_path)")
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-1k", type=float, default=0.5)
     args = parser.parse_args(argv)
-    tagger = load_tagger(args.tagger)
     fold = next(f for f in FOLDS if f.name == args.fold)
+    tagger = load_tagger(args.tagger or fold.tagger_path())
     spun = datasets.spun_news(args.data, "test", args.n, args.seed, *fold.spin_args())
     started = time.monotonic()
     pairs = [word_scores(tagger, d) for d in spun]

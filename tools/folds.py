@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
+from pathlib import Path
 
 from spinner import STOPWORDS
 
@@ -31,6 +32,7 @@ from unspin.config import Config
 from unspin.discovery.neighbours import default_neighbours, same_stem
 from unspin.lexicon import MOBY, MYTHES, WORDNET, default_thesaurus
 
+TAGGERS = Path(__file__).resolve().parents[1] / "build"
 GLOVE_SPIN_SIMILARITY = 0.75
 GLOVE_SPIN_NEAREST = 3
 """An embedding spinner swaps in one of a word's nearest neighbours, not any related word."""
@@ -61,10 +63,15 @@ class Fold:
         return [f for f in FOLDS if not f.off & self.off]
 
     def tagger_name(self) -> str:
-        """The fold whose tagger (build/tagger-<name>.npz, `make tagger-eval`) is used
-        against this one: the first with the same trainers, as they share one model."""
+        """The fold whose tagger is used against this one: the first with the same
+        trainers, as they share one model."""
         mine = [f.name for f in self.trainers()]
         return next(f.name for f in FOLDS if [g.name for g in f.trainers()] == mine)
+
+    def tagger_path(self) -> Path:
+        """Where `make tagger-eval` leaves the tagger used against this fold, trained
+        without its spinner (build/tagger-<tagger_name>.npz)."""
+        return TAGGERS / f"tagger-{self.tagger_name()}.npz"
 
 
 @cache

@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "needs pip install 'unspin[neural]')")
     engine.add_argument("--tagger", action="store_true",
                         help="also read every word with the learned replaced-word tagger "
-                             "(about 0.5 s per 1,000 words; needs pip install 'unspin[tagger]')")
+                             "(about 0.75 s per 1,000 words; needs pip install 'unspin[tagger]')")
 
     check_cmd = commands.add_parser(
         "check", parents=[engine], help="score a text and list suspicious spans",
@@ -238,10 +238,24 @@ def format_report(text: str, report: Report) -> str:
     return summary
 
 
+def _engine_config(args: argparse.Namespace) -> Config:
+    """The configuration the engine flags (`--neural`, `--tagger`) ask for."""
+    return Config(neural=args.neural, tagger=args.tagger)
+
+
+def _load_extras(config: Config) -> None:
+    """Load the models `config` needs now: for many documents or requests, a missing
+    extra is one usage error, not a skipped row per document or a failure per request."""
+    if config.neural:
+        neural_scorer()
+    if config.tagger:
+        tagger_for(config)
+
+
 def _check(args: argparse.Namespace) -> int:
     """`unspin check`: print the report; exit 1 if the text is spun."""
     text = read_document(args.path)
-    config = Config(neural=args.neural, tagger=args.tagger)
+    config = _engine_config(args)
     report = _for_path(args.path, lambda: check(text, restore=args.restore, config=config))
     if args.format == "json":
         print(report.to_json(indent=2))
@@ -253,7 +267,7 @@ def _check(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     """`unspin restore`: print the restored text exactly, adding no newline."""
     text = read_document(args.path)
-    config = Config(neural=args.neural, tagger=args.tagger)
+    config = _engine_config(args)
     sys.stdout.write(_for_path(args.path, lambda: restore(text, config=config)))
     return EXIT_OK
 
@@ -267,7 +281,7 @@ def _repair(args: argparse.Namespace) -> int:
 
 def _screen(args: argparse.Namespace) -> int:
     """`unspin screen`: one result row per readable document, the others skipped."""
-    config = Config(neural=args.neural, tagger=args.tagger)
+    config = _engine_config(args)
     spark = args.engine == "spark"
     if spark:
         if args.jobs is not None or args.resume:
@@ -276,10 +290,7 @@ def _screen(args: argparse.Namespace) -> int:
             raise InputError("--engine spark is not available in this installation")
     elif args.master is not None:
         raise InputError("--master needs --engine spark")
-    if config.neural:
-        neural_scorer()  # a missing extra is a usage error, not a skipped row per document
-    if config.tagger:
-        tagger_for(config)
+    _load_extras(config)
     total = count_documents(args.inputs) if sys.stderr.isatty() and not spark else None
     progress = _Progress(total)
 
@@ -436,11 +447,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from unspin.serve import create_app
 
-    config = Config(neural=args.neural, tagger=args.tagger)
-    if config.neural:
-        neural_scorer()
-    if config.tagger:
-        tagger_for(config)  # a missing extra is a usage error before the service starts
+    config = _engine_config(args)
+    _load_extras(config)
     app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
                      store=args.store, config=config)
     uvicorn.run(app, host=args.host, port=args.port)

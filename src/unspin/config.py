@@ -106,7 +106,8 @@ class Config:
     `pip install 'unspin[tagger]'`): its log-odds make a word suspect to the decoder,
     raise its candidates' prior (`tagger_bonus`), enter the confidence model, and a word
     it is sure of with no candidate is reported without a replacement (`tagger_alone`).
-    About 0.5 s per 1,000 words on 2 cores (README: "The replaced-word tagger")."""
+    About 0.75 s per 1,000 words on 2 cores (README: "Replaced-word tagger and the
+    tagger path")."""
 
     tagger_model: str = ""
     """With `tagger`, the path of a tagger fine-tuning (.npz, tools/train_tagger.py);

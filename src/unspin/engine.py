@@ -8,11 +8,10 @@ from typing import Any
 
 from unspin.config import Config
 from unspin.config import validate_text as validate_text  # re-exported
+from unspin.discovery import tagger as tagger_module
 from unspin.discovery.decoder import Proposal, propose
 from unspin.discovery.rescore import SentenceScorer, rescore
 from unspin.discovery.sources import sources_for
-from unspin.discovery.tagger import NAME as TAGGER_NAME
-from unspin.discovery.tagger import Tagger
 from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
@@ -68,12 +67,11 @@ def neural_scorer() -> SentenceScorer:
         raise InputError(str(error)) from error
 
 
-def tagger_for(config: Config) -> Tagger:
+def tagger_for(config: Config) -> tagger_module.Tagger:
     """The tagger `config` names, or an InputError naming the extra to install (the base
     encoder missing) or saying the model file cannot be read."""
     try:
-        from unspin.discovery.tagger import default_tagger
-        return default_tagger(config.tagger_model)
+        return tagger_module.default_tagger(config.tagger_model)
     except ImportError as error:
         raise InputError(TAGGER_HINT) from error
     except (OSError, ValueError, KeyError) as error:
@@ -150,7 +148,7 @@ def _discovered_finding(
     if p.fast_gain is not None:
         evidence["fast_gain_log10"] = round(p.fast_gain, 3)
     if odds is not None:
-        evidence["tagger"] = TAGGER_NAME
+        evidence["tagger"] = tagger_module.NAME
         evidence["tagger_log_odds"] = round(max(odds[p.start : p.stop]), 3)
     conf = confidence(finding_features(evidence), scorer_name(config), config.calibration)
     start, value = _with_article(
@@ -184,7 +182,7 @@ def _tagged_findings(
             stop += 1
         start, end = tokens[k].offset, tokens[stop - 1].end
         evidence: dict[str, Any] = {
-            "source": "discovery", "links": [], "tagger": TAGGER_NAME,
+            "source": "discovery", "links": [], "tagger": tagger_module.NAME,
             "tagger_log_odds": round(max(odds[k:stop]), 3),
             "original_elsewhere_in_text": 0,
             "observed_count_in_text": min(counts[t.norm] for t in tokens[k:stop]),

