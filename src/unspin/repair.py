@@ -55,6 +55,7 @@ _CITATION_CUE = re.compile(r"(?:\b(?:id|doi|ref|see|image|photo|fig\.?|figure)\s
 
 _QUOTE = re.compile(f"[{QUOTES}]")
 _DOUBLE = re.compile(f"[{DOUBLE_QUOTES}]")
+_SPACES = re.compile(r"(\s+)")
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _SCORED_WORD = re.compile(f"[^\\W\\d_]+(?:[{QUOTES}][^\\W\\d_]+)*")  # a glued quote spoils a word
 _POSSESSIVE_END = re.compile(r"(?<=[^\W\d_])['\u2019]s")
@@ -101,6 +102,10 @@ ALTERNATIVES = 2
 """Readings offered after the best one, as further replacements for a reviewer."""
 NO_RIVAL_MARGIN = 3.0
 """The margin (log10) credited to a reading no other reading competes with."""
+MOJIBAKE_PIECE = 2000
+"""Longest stretch (characters) that ftfy fixes and the character diff compares at
+once: long enough for any mis-decoded sequence, short enough to bound the diff's
+fallback, which is superlinear in what it compares."""
 POSSESSIVE_RANK = 100.0
 """Possessive stutters are certain damage: their repairs win over overlapping quotes."""
 
@@ -153,11 +158,18 @@ def repair_text(text: str) -> str:
 
 
 def _free(candidates: Sequence[Finding], taken: Sequence[Finding]) -> list[Finding]:
-    """The candidates that overlap none of `taken` (nor each other, first come first)."""
+    """The candidates that overlap none of `taken` (nor each other, first come first).
+
+    `taken` must not overlap itself. Kept spans stay sorted, so each candidate is
+    checked against its two neighbours only: linear-logarithmic in the findings."""
+    spans = sorted((t.offset, t.end) for t in taken)
     kept: list[Finding] = []
     for f in candidates:
-        if all(f.end <= t.offset or f.offset >= t.end for t in (*taken, *kept)):
-            kept.append(f)
+        i = bisect.bisect_right(spans, (f.offset, f.end))
+        if any(start < f.end and f.offset < end for start, end in spans[max(i - 1, 0) : i + 1]):
+            continue
+        spans.insert(i, (f.offset, f.end))
+        kept.append(f)
     return kept
 
 
@@ -205,19 +217,36 @@ def _residue_finding(text: str, start: int, end: int, rule: str, conf: float) ->
 def _mojibake(text: str) -> list[Finding]:
     """ftfy's encoding fixes, one finding per changed word, offsets into `text`."""
     findings: list[Finding] = []
+    for offset, piece in _pieces(text):
+        if piece.isascii():
+            continue
+        ftfy, config = _ftfy()
+        fixed = ftfy.fix_text(piece, config)
+        if fixed == piece:
+            continue
+        for a1, a2, b1, b2 in _changed_words(piece, fixed):
+            conf = 0.95
+            findings.append(Finding(
+                offset + a1, a2 - a1, piece[a1:a2], "mechanical", conf,
+                (Replacement(fixed[b1:b2], conf),),
+                {"source": "repair", "rule": "mojibake", "fixer": f"ftfy {ftfy.__version__}"}))
+    return findings
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """`text` cut into lines, and long lines at a space near every `MOJIBAKE_PIECE`
+    characters, with their offsets: ftfy and the diff behind a fix then see bounded
+    pieces, and mis-decoded sequences never span a space."""
     offset = 0
     for line in text.splitlines(keepends=True):
-        if not line.isascii():
-            ftfy, config = _ftfy()
-            fixed = ftfy.fix_text(line, config)
-            for a1, a2, b1, b2 in _changed_words(line, fixed):
-                conf = 0.95
-                findings.append(Finding(
-                    offset + a1, a2 - a1, line[a1:a2], "mechanical", conf,
-                    (Replacement(fixed[b1:b2], conf),),
-                    {"source": "repair", "rule": "mojibake", "fixer": f"ftfy {ftfy.__version__}"}))
+        start = 0
+        while len(line) - start > MOJIBAKE_PIECE:
+            cut = line.rfind(" ", start + MOJIBAKE_PIECE // 2, start + MOJIBAKE_PIECE) + 1
+            cut = cut or start + MOJIBAKE_PIECE
+            yield offset + start, line[start:cut]
+            start = cut
+        yield offset + start, line[start:]
         offset += len(line)
-    return findings
 
 
 @cache
@@ -233,20 +262,22 @@ def _ftfy() -> tuple[Any, Any]:
 
 
 def _changed_words(a: str, b: str) -> list[tuple[int, int, int, int]]:
-    """Spans of `a` that differ from `b`, widened to whole words, with their `b` spans."""
-    ops = [op for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
-    spans: list[tuple[int, int, int, int]] = []
-    for _, a1, a2, b1, b2 in ops:
-        while a1 > 0 and b1 > 0 and not a[a1 - 1].isspace() and a[a1 - 1] == b[b1 - 1]:
-            a1, b1 = a1 - 1, b1 - 1
-        while a2 < len(a) and b2 < len(b) and not a[a2].isspace() and a[a2] == b[b2]:
-            a2, b2 = a2 + 1, b2 + 1
-        if spans and a1 <= spans[-1][1]:
-            a1, b1 = spans[-1][0], spans[-1][2]
-            spans.pop()
-        spans.append((a1, a2, b1, b2))
-    return spans
+    """Words of `a` that differ from `b`, with their `b` spans.
+
+    ftfy's fixes replace words in place, so word and space tokens pair up one to one
+    and the cost is linear; when a fix joins or splits tokens, a token diff aligns
+    them (autojunk on: a character diff is quadratic on repetitive text)."""
+    tokens_a, tokens_b = _SPACES.split(a), _SPACES.split(b)
+    starts_a = list(itertools.accumulate(map(len, tokens_a), initial=0))
+    starts_b = list(itertools.accumulate(map(len, tokens_b), initial=0))
+    if len(tokens_a) == len(tokens_b):
+        ops = [(k, k + 1, k, k + 1) for k, (x, y) in enumerate(zip(tokens_a, tokens_b, strict=True))
+               if x != y]
+    else:
+        matcher = difflib.SequenceMatcher(a=tokens_a, b=tokens_b)
+        ops = [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes()
+               if op != "equal"]
+    return [(starts_a[i1], starts_a[i2], starts_b[j1], starts_b[j2]) for i1, i2, j1, j2 in ops]
 
 
 # --- stale pastes ----------------------------------------------------------------
