@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,9 +21,9 @@ THESAURUS_ONLY = frozenset({"moby", "mythes", "wordnet"})
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "spun_news.txt"
 FIXTURE = (
-    "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet\n"
-    "counterfeit\tartificial=2:4\n"
+    "#unspin-thesaurus v3 sources: 1=Moby 2=MyThes 4=WordNet; max_words=2\n"
     "consciousness\tintelligence=2:4\n"
+    "counterfeit\tartificial=2:4\n"
     "financial institution\tbank=4:2\n"
     "remains\tis=1:2\n"
 )
@@ -32,8 +31,8 @@ FIXTURE = (
 
 @pytest.fixture()
 def tiny(tmp_path: Path) -> ReverseThesaurus:
-    path = tmp_path / "tiny.tsv.gz"
-    path.write_bytes(gzip.compress(FIXTURE.encode()))
+    path = tmp_path / "tiny.tsv"
+    path.write_text(FIXTURE, encoding="utf-8")
     return ReverseThesaurus.load(path, learned=False)
 
 

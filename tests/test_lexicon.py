@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import pytest
 
-from unspin.lexicon import Link, ReverseThesaurus, default_thesaurus, source_names
+from unspin.lexicon import Link, ReverseThesaurus, SortedTable, default_thesaurus, source_names
 
 FIXTURE = (
-    "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet\n"
+    "#unspin-thesaurus v3 sources: 1=Moby 2=MyThes 4=WordNet; max_words=2\n"
     "outcome\tresult=7;effect=1\n"
     "profound learning\tdeep learning=2\n"
     "result\toutcome=5\n"
@@ -24,8 +23,8 @@ def originals(th: ReverseThesaurus, observed: str) -> list[str]:
 
 @pytest.fixture()
 def tiny(tmp_path: Path) -> ReverseThesaurus:
-    path = tmp_path / "tiny.tsv.gz"
-    path.write_bytes(gzip.compress(FIXTURE.encode()))
+    path = tmp_path / "tiny.tsv"
+    path.write_text(FIXTURE, encoding="utf-8")
     return ReverseThesaurus.load(path)
 
 
@@ -77,8 +76,8 @@ def test_tiny_file(tiny: ReverseThesaurus) -> None:
 
 
 def test_rejects_other_files(tmp_path: Path) -> None:
-    path = tmp_path / "other.gz"
-    path.write_bytes(gzip.compress(b"hello\tworld=1\n"))
+    path = tmp_path / "other.tsv"
+    path.write_bytes(b"hello\tworld=1\n")
     with pytest.raises(ValueError, match="not an unspin thesaurus"):
         ReverseThesaurus.load(path)
 
@@ -99,7 +98,7 @@ LEARNED_FIXTURE = (
     "upshot\tresult\t1\n"
 )
 FANOUT_FIXTURE = (
-    "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet\n"
+    "#unspin-thesaurus v3 sources: 1=Moby 2=MyThes 4=WordNet; max_words=1\n"
     "outcome\tresult=7:12;effect=1:30\n"
     "result\toutcome=5:9\n"
 )
@@ -107,8 +106,8 @@ FANOUT_FIXTURE = (
 
 @pytest.fixture()
 def learned(tmp_path: Path) -> ReverseThesaurus:
-    path = tmp_path / "th.tsv.gz"
-    path.write_bytes(gzip.compress(FANOUT_FIXTURE.encode()))
+    path = tmp_path / "th.tsv"
+    path.write_text(FANOUT_FIXTURE, encoding="utf-8")
     maps = tmp_path / "learned_maps.tsv"
     maps.write_text(LEARNED_FIXTURE, encoding="utf-8")
     return ReverseThesaurus.load(path, learned=maps)
@@ -139,8 +138,8 @@ def test_learned_maps_only_join_the_shipped_thesaurus_by_default(tiny: ReverseTh
 
 
 def test_rejects_bad_learned_file(tmp_path: Path) -> None:
-    path = tmp_path / "th.tsv.gz"
-    path.write_bytes(gzip.compress(FIXTURE.encode()))
+    path = tmp_path / "th.tsv"
+    path.write_text(FIXTURE, encoding="utf-8")
     maps = tmp_path / "maps.tsv"
     maps.write_text("profound\tdeep\n", encoding="utf-8")
     with pytest.raises(ValueError, match="maps.tsv:1"):
@@ -238,3 +237,22 @@ def test_shipped_learned_maps_come_from_listed_pairs_only() -> None:
     for (observed, original), n in rebuilt.items():
         expected.setdefault(observed, {})[original] = n
     assert parse_learned(shipped.read_text("utf-8")) == expected
+
+
+def test_sorted_table_finds_every_line_and_nothing_else() -> None:
+    keys = sorted(["a", "a b", "ab", "café", "cafe", "zz", "z\u00e9", "m n o"])
+    lines = "".join(f"{k}\t{k.upper()}=1\n" for k in keys)
+    table = SortedTable(("#unspin-thesaurus v3 test; max_words=3\n" + lines).encode())
+    assert table.max_words == 3 and len(table) == len(keys)
+    for key in keys:
+        assert table.get(key) == f"{key.upper()}=1" and table[key] == f"{key.upper()}=1"
+    for missing in ["", " ", "0", "a c", "b", "cafes", "zzz", "\uffff"]:
+        assert table.get(missing) is None and missing not in table
+    assert list(table) == keys
+
+
+def test_shipped_table_agrees_with_a_full_read() -> None:
+    th = default_thesaurus()
+    items = list(th._tails.items())
+    for key, tail in items[:: len(items) // 500]:
+        assert th._tails.get(key) == tail

@@ -4,7 +4,6 @@ The library is the product; the CLI (and later the service and the Spark job) ar
 thin adapters over these functions, so every entry point gives identical results.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from unspin.api import check, repair, restore
@@ -17,18 +16,20 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    """`unspin.Index` is imported on first use: it needs numpy, which `check` does not."""
+    """`unspin.Index` and `unspin.__version__` are looked up on first use: the first
+    needs the trace index's imports, the second importlib.metadata (50 ms of start-up)."""
     if name == "Index":
         from unspin.index import Index
 
         return Index
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("unspin")
+        except PackageNotFoundError:  # running from a source tree without installing
+            return "0.0.0"
     raise AttributeError(f"module 'unspin' has no attribute {name!r}")
-
-
-try:
-    __version__ = version("unspin")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0"
 
 __all__ = [
     "Config",

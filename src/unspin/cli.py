@@ -23,7 +23,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from unspin import Config, InputError, Report, __version__, check, repair, restore
+from unspin import Config, InputError, Report, check, repair, restore
 from unspin.engine import neural_scorer, tagger_for
 from unspin.inputs import name_of
 from unspin.loaders import count_documents, holds_many, iter_documents, read_document
@@ -70,12 +70,23 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"internal error: {type(error).__name__}: {error}")
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed version, looked up only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import unspin
+
+        print(f"{PROG} {unspin.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one subcommand per library function, plus `screen`, `index`
     (build, add) and `trace` over `unspin.Index`."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="Detect, explain and reverse machine-spun text.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     path_help = ("one document: a UTF-8 text file, .pdf, .html, .docx or JATS .xml, "
                  "or - for text on standard input")

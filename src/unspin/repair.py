@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import gzip
 import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
-
-from pocketsphinx import get_model_path
 
 from unspin.lm import NGramLM, default_lm
 from unspin.records import Finding, Replacement, apply_findings
 
+WORDS_FILE = "words.tsv.gz"
+"""The dictionary words that fill gaps, with their unigram log10 (tools/build_words.py)."""
 MAX_SHIFT = 6
 """The farthest (in characters) a pasted token lands before its real place."""
 
@@ -765,26 +767,28 @@ def _words(prefix: str, tail: str, length: int, doc: _DocVocabulary) -> Iterator
 
 
 class _Dictionary:
-    """Lower-case words of the CMU dictionary that the pocketsphinx LM knows.
+    """Lower-case words of the CMU dictionary that the pocketsphinx LM knows (compiled
+    into `WORDS_FILE` by tools/build_words.py, most frequent first)."""
 
-    Both ship with `pocketsphinx`, so the repair needs no data of its own.
-    """
-
-    def __init__(self, lm: NGramLM) -> None:
-        words = set()
-        with open(get_model_path("en-us/cmudict-en-us.dict"), encoding="utf-8") as handle:
-            for line in handle:
-                word = line.split(" ", 1)[0]
-                if "(" not in word and _WORD.fullmatch(word) and lm.known(word):
-                    words.add(word)
-        unigram = {w: lm.logprob(w, ()) for w in words}
-        self._known = sorted(w for w in words if unigram[w] >= KNOWN_LOGPROB)
+    def __init__(self, by_frequency: Sequence[str], known: int) -> None:
+        """`by_frequency`: every word, most frequent first; the first `known` of them
+        have a unigram log10 of at least `KNOWN_LOGPROB`."""
+        self._known = sorted(by_frequency[:known])
         self._reversed = sorted(w[::-1] for w in self._known)
         self._common: dict[int, list[str]] = {}
-        for w in sorted(words, key=lambda w: -unigram[w]):
+        for w in by_frequency:
             same = self._common.setdefault(len(w), [])
             if len(same) < COMMON_WORDS and (len(w) > 1 or w in ("a", "i")):
                 same.append(w)
+
+    @classmethod
+    def load(cls) -> _Dictionary:
+        """The shipped word list."""
+        data = resources.files("unspin").joinpath("data", WORDS_FILE).read_bytes()
+        lines = gzip.decompress(data).decode("utf-8").splitlines()
+        logprobs = [-float(line.rpartition("\t")[2]) for line in lines]
+        known = bisect.bisect_right(logprobs, -KNOWN_LOGPROB)
+        return cls([line.partition("\t")[0] for line in lines], known)
 
     def starting(self, prefix: str, length: int) -> list[str]:
         """Known words of `length` that start with `prefix`."""
@@ -807,7 +811,7 @@ class _Dictionary:
 @cache
 def _dictionary() -> _Dictionary:
     """The shared dictionary (read once per process, on the first suspected paste)."""
-    return _Dictionary(default_lm())
+    return _Dictionary.load()
 
 
 def _words_of(text: str) -> list[str]:

@@ -40,7 +40,7 @@ class Neighbours:
         self._near, self._sims, self._acronyms = near, sims, acronyms
         self._acronym_sims = acronym_sims
         # The reverse lists (who lists word i) as one sorted array with row starts.
-        flat = near.ravel().astype(np.int64)
+        flat = near.ravel()  # uint16: numpy's stable sort is a radix sort, 4x timsort's speed
         order = np.argsort(flat, kind="stable")
         self._rev = (order // near.shape[1]).astype(np.int32)
         self._rev_start = np.searchsorted(flat[order], np.arange(len(words) + 1))
