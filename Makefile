@@ -29,6 +29,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_scale.py
 	$(BIN)/python tools/bench_trace.py
 	$(BIN)/python tools/bench_serve.py
 
@@ -82,6 +83,7 @@ lexicon: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[build]'
 	$(BIN)/python tools/build_lexicon.py
 	$(BIN)/python tools/build_neighbours.py
+	$(BIN)/python tools/build_words.py
 	$(BIN)/python tools/build_known.py --pps $(SHARED)/tortured/pps_pairs.dev.csv --data $(SHARED)
 	$(BIN)/python tools/learn_maps.py --data $(SHARED)
 
