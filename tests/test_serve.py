@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -123,17 +122,17 @@ def test_oversized_body_is_413() -> None:
     assert small.post("/api/check", json={"text": "A short text."}).status_code == 200
 
 
-def test_slow_check_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
-    def slow(text: str, restore: bool = False,
-             config: unspin.Config | None = None) -> unspin.Report:
-        time.sleep(0.3)
-        return unspin.check(text, restore=restore, config=config)
-
-    monkeypatch.setattr(serve, "check", slow)
-    response = TestClient(serve.create_app(timeout=0.02)).post("/api/check",
-                                                                json={"text": SPUN})
-    assert response.status_code == 503
-    assert "0.02" in response.json()["detail"]
+def test_slow_check_is_503_and_frees_its_worker() -> None:
+    app = serve.create_app(timeout=0.3, workers=1)
+    client = TestClient(app)
+    assert client.post("/api/check", json={"text": SPUN}).status_code == 200  # started
+    slow = client.post("/api/check", json={"text": " ".join([SOURCE] * 400)})
+    assert slow.status_code == 503
+    assert "0.3" in slow.json()["detail"]
+    assert app.state.workers.killed == 1
+    # The one worker was killed, not left computing: the next request gets a fresh one.
+    again = client.post("/api/check", json={"text": SPUN})
+    assert again.status_code == 200 and again.json() == unspin.check(SPUN).to_dict()
 
 
 def test_malformed_and_empty_input_are_422(client: TestClient) -> None:
@@ -198,16 +197,8 @@ def test_extract_refuses_an_unreadable_document(client: TestClient) -> None:
     assert response.status_code == 422 and response.json()["detail"]
 
 
-def test_service_checks_with_the_configuration_it_was_given(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from unspin import engine
-
-    class Sure:
-        def score(self, text: str, sents: list) -> list[list[float]]:
-            return [[6.0] * len(s) for s in sents]
-
-    monkeypatch.setattr(engine, "tagger_for", lambda config: Sure())
-    tagged = TestClient(serve.create_app(config=unspin.Config(tagger=True)))
-    body = tagged.post("/api/check", json={"text": SPUN}).json()
-    found = [f for f in body["findings"] if f["evidence"]["source"] == "discovery"]
-    assert found and all(f["evidence"]["tagger_log_odds"] == 6.0 for f in found)
+def test_service_checks_with_the_configuration_it_was_given() -> None:
+    config = unspin.Config(known_list=False)
+    assert unspin.check(SPUN, config=config).to_dict() != unspin.check(SPUN).to_dict()
+    body = TestClient(serve.create_app(config=config)).post("/api/check", json={"text": SPUN})
+    assert body.json() == unspin.check(SPUN, config=config).to_dict()

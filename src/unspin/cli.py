@@ -218,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--max-bytes", type=_positive_int, default=5_000_000, metavar="N",
                            help="largest request body in bytes (default 5000000); larger: 413")
     serve_cmd.add_argument("--timeout", type=_positive_float, default=30.0, metavar="S",
-                           help="seconds one request may compute (default 30); longer: 503")
+                           help="seconds one request may compute (default 30); longer: 503, "
+                                "and its worker process is killed")
+    serve_cmd.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                           help="worker processes, each with its own models (default: one "
+                                "per CPU)")
     serve_cmd.add_argument("--store", metavar="DIR",
                            help="save every request's text and result in DIR as JSON "
                                 "(default: nothing is stored)")
@@ -461,7 +465,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = _engine_config(args)
     _load_extras(config)
     app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
-                     store=args.store, config=config)
+                     store=args.store, config=config, workers=args.workers)
     uvicorn.run(app, host=args.host, port=args.port)
     return EXIT_OK
 

@@ -11,9 +11,10 @@
   browser plug-ins) can use unspin as their server. Offsets there are UTF-16 code
   units, as those clients (Java, JavaScript) count; unspin's own API counts code points.
 
-Limits: a request body over `max_bytes` gets 413; a check that runs over `timeout`
-seconds gets 503. The check runs in a worker thread, and Python cannot stop a thread:
-after a 503 the thread still runs the check to its end, then its result is dropped.
+Limits: a request body over `max_bytes` gets 413; a request that computes for over
+`timeout` seconds gets 503. The computing (check, restore, repair, extract, trace)
+runs in up to `workers` worker processes (`unspin.workers`): one that runs over is
+killed, so a slow request never keeps a worker busy after its 503.
 Nothing is written to disk unless `store` is given: then every result is saved there
 as one JSON file. Needs `pip install 'unspin[serve]'`.
 """
@@ -27,10 +28,11 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI, Form, HTTPException, UploadFile
 from fastapi.responses import JSONResponse
@@ -44,14 +46,14 @@ from unspin.engine import validate_text
 from unspin.loaders import read_document
 from unspin.records import Finding, apply_findings
 from unspin.repair import find_repairs
+from unspin.screening import default_jobs
+from unspin.workers import CallTimeout, Workers
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_TIMEOUT_S = 30.0
 STATIC = Path(__file__).parent / "static"
 CONTEXT_CHARS = 40
 """Characters of text either side of a finding in a LanguageTool match's context."""
-
-T = TypeVar("T")
 
 
 class CheckRequest(BaseModel):
@@ -71,31 +73,40 @@ class TraceRequest(BaseModel):
 def create_app(index: str | os.PathLike[str] | Index | None = None, *,
                max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFAULT_TIMEOUT_S,
                store: str | os.PathLike[str] | None = None,
-               config: Config | None = None) -> FastAPI:
+               config: Config | None = None, workers: int | None = None) -> FastAPI:
     """The web app. `index`: an index directory (or an open `Index`) for `/api/trace`;
     `max_bytes`: the largest request body; `timeout`: seconds one request may compute;
     `store`: a directory to save every result in (created if missing); `config`: the
-    engine's configuration for check and restore (default `Config()`)."""
+    engine's configuration for check and restore (default `Config()`); `workers`: worker
+    processes (default: one per CPU), each holding its own models."""
     config = config or Config()
     opened = Index.open(index) if isinstance(index, str | os.PathLike) else index
     store_dir = Path(store) if store is not None else None
     if store_dir is not None:
         store_dir.mkdir(parents=True, exist_ok=True)
-    app = FastAPI(title="unspin", version=__version__,
+    pool = Workers(workers or default_jobs(), _setup,
+                   (config, None if opened is None else str(opened.path)))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.close()
+
+    app = FastAPI(title="unspin", version=__version__, lifespan=lifespan,
                   description="Detect, explain and reverse machine-spun text.")
     app.add_middleware(_BodyLimit, max_bytes=max_bytes)
+    app.state.workers = pool
 
-    async def run(endpoint: str, text: str, call: Callable[[], T],
-                  result: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
-        """`call()` in a worker thread under the time limit; InputError -> 422."""
+    async def run(endpoint: str, text: str, call: Callable[..., dict[str, Any]],
+                  *args: Any) -> dict[str, Any]:
+        """`call(*args)` in a worker process under the time limit; InputError -> 422."""
         try:
-            value = await asyncio.wait_for(asyncio.to_thread(call), timeout)
-        except TimeoutError:
+            body: dict[str, Any] = await asyncio.to_thread(pool.call, call, args, timeout)
+        except CallTimeout:
             raise HTTPException(503, f"the request took over {timeout:g} s and was "
-                                     "abandoned; try a shorter text") from None
+                                     "stopped; try a shorter text") from None
         except InputError as error:
             raise HTTPException(422, str(error)) from None
-        body = result(value)
         if store_dir is not None:
             _save(store_dir, endpoint, text, body)
         return body
@@ -108,41 +119,24 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
     @app.post("/api/check")
     async def api_check(request: CheckRequest) -> dict[str, Any]:
         """The Report JSON of `unspin check --format json` (offsets in code points)."""
-        return await run("check", request.text,
-                         lambda: check(request.text, restore=request.restore, config=config),
-                         lambda report: report.to_dict())
+        return await run("check", request.text, _check, request.text, request.restore)
 
     @app.post("/api/restore")
     async def api_restore(request: TextRequest) -> dict[str, Any]:
         """The most likely original wording, as `unspin restore` prints it."""
-        return await run("restore", request.text, lambda: restore(request.text, config=config),
-                         lambda restored: {"restored": restored})
+        return await run("restore", request.text, _restore, request.text)
 
     @app.post("/api/repair")
     async def api_repair(request: TextRequest) -> dict[str, Any]:
         """The repaired text, as `unspin repair` prints it, and the repairs made."""
-        def repairs() -> list[Finding]:
-            validate_text(request.text, config)
-            return find_repairs(request.text)
-
-        return await run("repair", request.text, repairs, lambda found: {
-            "repaired": apply_findings(request.text, found),
-            "findings": [f.to_dict() for f in found]})
+        return await run("repair", request.text, _repair, request.text)
 
     @app.post("/api/extract")
     async def api_extract(file: UploadFile) -> dict[str, Any]:
         """The text of an uploaded document (.pdf, .html, .docx, JATS .xml, .txt), read
         by the same loader as `unspin check FILE`, for the review page's file drop."""
         name = Path(file.filename or "upload.txt").name
-        data = await file.read()
-
-        def extract() -> str:
-            with tempfile.TemporaryDirectory() as folder:  # removed at once: nothing kept
-                path = Path(folder) / name
-                path.write_bytes(data)
-                return read_document(str(path))
-
-        return await run("extract", name, extract, lambda text: {"text": text})
+        return await run("extract", name, _extract, name, await file.read())
 
     @app.post("/api/trace")
     async def api_trace(request: TraceRequest) -> dict[str, Any]:
@@ -150,9 +144,7 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
         if opened is None:
             raise HTTPException(404, "no index: start the server with "
                                      "`unspin serve --index INDEX_DIR` to trace")
-        return await run("trace", request.text,
-                         lambda: opened.query(request.text, top=request.top),
-                         lambda matches: {"matches": [m.to_dict() for m in matches]})
+        return await run("trace", request.text, _trace, request.text, request.top)
 
     @app.post("/v2/check")
     async def languagetool_check(text: str | None = Form(None), data: str | None = Form(None),
@@ -162,8 +154,7 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
         plain, original, to_original = _lt_input(text, data)
         if not plain.strip():  # LanguageTool answers empty text with no matches
             return _lt_response(lang, [])
-        report = await run("v2-check", plain, lambda: check(plain, config=config),
-                           lambda r: r.to_dict())
+        report = await run("v2-check", plain, _check, plain, False)
         findings = [Finding.from_dict(f) for f in report["findings"]]
         return _lt_response(lang, [_lt_match(original, plain, f, to_original)
                                    for f in findings])
@@ -171,6 +162,44 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
     if (STATIC / "index.html").is_file():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="static")
     return app
+
+
+# --- the work, done in the worker processes ------------------------------------
+
+_WORKER: dict[str, Any] = {}
+"""A worker process's configuration and open index (set by `_setup`)."""
+
+
+def _setup(config: Config, index: str | None) -> None:
+    """A worker's start: keep its configuration, open the index, load the models."""
+    _WORKER["config"] = config
+    _WORKER["index"] = Index.open(index) if index is not None else None
+    check("A first sentence loads the models.", config=config)
+
+
+def _check(text: str, restore: bool) -> dict[str, Any]:
+    return check(text, restore=restore, config=_WORKER["config"]).to_dict()
+
+
+def _restore(text: str) -> dict[str, Any]:
+    return {"restored": restore(text, config=_WORKER["config"])}
+
+
+def _repair(text: str) -> dict[str, Any]:
+    validate_text(text, _WORKER["config"])
+    found = find_repairs(text)
+    return {"repaired": apply_findings(text, found), "findings": [f.to_dict() for f in found]}
+
+
+def _extract(name: str, data: bytes) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:  # removed at once: nothing kept
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return {"text": read_document(str(path))}
+
+
+def _trace(text: str, top: int) -> dict[str, Any]:
+    return {"matches": [m.to_dict() for m in _WORKER["index"].query(text, top=top)]}
 
 
 # --- limits and storage ----------------------------------------------------------
