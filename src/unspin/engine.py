@@ -16,7 +16,7 @@ from unspin.errors import InputError
 from unspin.known import KnownList, KnownMatch, default_known_list
 from unspin.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
 from unspin.lm import NGramLM, default_lm
-from unspin.records import Finding, Replacement, Report
+from unspin.records import Finding, Replacement, Report, Spans
 from unspin.records import apply_findings as apply_findings  # re-exported
 from unspin.repair import find_repairs
 from unspin.score import (
@@ -211,7 +211,7 @@ def analyze(text: str, config: Config) -> Report:
         findings.extend(_known_finding(text, flat, m) for m in _known_list(config).find(flat))
     if config.discovery:
         lm, sources = default_lm(), sources_for(config)
-        taken = [(f.offset, f.end) for f in findings]
+        taken = Spans((f.offset, f.end) for f in findings)
         counts = Counter(t.norm for sent in sents for t in sent)
         neural = neural_scorer() if config.neural else None
         cut = confidence_cut(config)
@@ -225,11 +225,11 @@ def analyze(text: str, config: Config) -> Report:
                 proposals = rescore(
                     text, sent, raised, neural, config.neural_candidates, config.neural_context
                 )
-            free = [all(t.end <= a or t.offset >= b for a, b in taken) for t in sent]
+            free = [not taken.overlaps(t.offset, t.end) for t in sent]
             for p in proposals:
                 f = _discovered_finding(text, sent, p, counts, lm, config, odds,
                                         neural.name if neural else "")
-                if all(f.end <= a or f.offset >= b for a, b in taken):
+                if not taken.overlaps(f.offset, f.end):
                     weak.append(f)
                 free[p.start : p.stop] = [False] * (p.stop - p.start)
             if odds is not None:

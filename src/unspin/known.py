@@ -49,11 +49,6 @@ def _parse_ops(ops: str) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, 
     return tuple(requires), tuple(forbids)
 
 
-def _contains(haystack: list[str], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return any(tuple(haystack[i : i + n]) == needle for i in range(len(haystack) - n + 1))
-
-
 class KnownList:
     """Index of known tortured phrases by their first lower-case word."""
 
@@ -88,10 +83,11 @@ class KnownList:
     def find(self, tokens: list[Token]) -> Iterator[KnownMatch]:
         """Non-overlapping matches over the document's tokens, left to right."""
         norms = [t.norm for t in tokens]
+        context = _Ngrams(norms)
         i = 0
         while i < len(norms):
             for key, phrase in self._by_first.get(norms[i], ()):
-                if tuple(norms[i : i + len(key)]) == key and self._context_ok(phrase, norms):
+                if tuple(norms[i : i + len(key)]) == key and self._context_ok(phrase, context):
                     yield KnownMatch(i, i + len(key), phrase)
                     i += len(key)
                     break
@@ -99,10 +95,28 @@ class KnownList:
                 i += 1
 
     @staticmethod
-    def _context_ok(phrase: KnownPhrase, norms: list[str]) -> bool:
-        return all(_contains(norms, r) for r in phrase.requires) and not any(
-            _contains(norms, f) for f in phrase.forbids
+    def _context_ok(phrase: KnownPhrase, context: _Ngrams) -> bool:
+        return all(r in context for r in phrase.requires) and not any(
+            f in context for f in phrase.forbids
         )
+
+
+class _Ngrams:
+    """The document's word n-grams, one set per length built on first use: a context
+    test per match that scanned the whole document was quadratic on long ones."""
+
+    def __init__(self, norms: list[str]) -> None:
+        self._norms = norms
+        self._by_length: dict[int, set[tuple[str, ...]]] = {}
+
+    def __contains__(self, needle: tuple[str, ...]) -> bool:
+        n = len(needle)
+        grams = self._by_length.get(n)
+        if grams is None:
+            norms = self._norms
+            grams = self._by_length[n] = {tuple(norms[i : i + n])
+                                          for i in range(len(norms) - n + 1)}
+        return needle in grams
 
 
 @cache

@@ -43,6 +43,7 @@ import logging
 import os
 import re
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,6 +81,10 @@ _EXTRA = {"pdf": ("pypdf",), "html": ("trafilatura",), "docx": ("docx",),
           "parquet": ("pyarrow",), "warc": ("warcio", "trafilatura")}
 """Kind -> the modules of the `formats` extra it needs."""
 
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+"""The most a DOCX may unpack to: python-docx reads every part into memory, so a ZIP
+bomb posing as a document (a few MB holding gigabytes) is refused before it is opened.
+Far above any real document's text (the input limit is 5M characters); images count."""
 _QUIET_LOGGERS = ("pypdf", "trafilatura", "htmldate", "courlan", "justext", "warcio")
 """Libraries whose warnings about a malformed file would otherwise reach stderr."""
 
@@ -496,8 +501,15 @@ def _docx_text(path: str) -> str:
     """The paragraphs of a Word document, separated by blank lines."""
     docx = _import("docx", path)
     try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise InputError(f"{path}: DOCX unpacks to {unpacked:,} bytes, over the limit of "
+                             f"{MAX_UNPACKED_BYTES:,} (a ZIP bomb?)")
         document = docx.Document(path)
         paragraphs = [paragraph.text.strip() for paragraph in document.paragraphs]
+    except InputError:
+        raise
     except Exception as error:
         raise _unreadable(path, "DOCX", error) from None
     return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)

@@ -7,8 +7,9 @@ are, what to put instead, and the evidence a reviewer needs to judge it.
 
 from __future__ import annotations
 
+import bisect
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -144,3 +145,23 @@ def apply_findings(text: str, findings: Sequence[Finding]) -> str:
             pos = f.end
     out.append(text[pos:])
     return "".join(out)
+
+
+class Spans:
+    """Sorted, non-overlapping [start, end) spans of a text, with overlap tests by
+    bisection: checking each new finding against every taken one is quadratic on
+    long documents."""
+
+    __slots__ = ("_spans",)
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._spans = sorted(spans)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a span (only its two neighbours can)."""
+        i = bisect.bisect_right(self._spans, (start, end))
+        return any(s < end and start < e for s, e in self._spans[max(i - 1, 0) : i + 1])
+
+    def add(self, start: int, end: int) -> None:
+        """Take [start, end) (the caller has checked it overlaps nothing)."""
+        bisect.insort(self._spans, (start, end))

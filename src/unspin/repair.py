@@ -23,14 +23,14 @@ import gzip
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from unspin.lm import NGramLM, default_lm
-from unspin.records import Finding, Replacement, apply_findings
+from unspin.records import Finding, Replacement, Spans, apply_findings
 
 WORDS_FILE = "words.tsv.gz"
 """The dictionary words that fill gaps, with their unigram log10 (tools/build_words.py)."""
@@ -97,9 +97,9 @@ COMMON_FRAGMENT_LOGPROB = -5.0
 LINE_REACH = 1000
 """How far (characters) either side of a suspect its line is read (quote structure,
 code): bounds the work on text with very long lines."""
-MAX_SUSPECTS_PER_KCHAR = 60
-"""Suspected places per 1,000 characters of a line above which it is not prose (damaged
-dev news peaks near 44): nothing there is repaired."""
+MAX_MARKS_PER_KCHAR = 60
+"""Quote marks and apostrophes per 1,000 characters of a line (beyond 10) above which it
+is not prose (damaged dev news peaks near 25): nothing there is repaired."""
 ALTERNATIVES = 2
 """Readings offered after the best one, as further replacements for a reviewer."""
 NO_RIVAL_MARGIN = 3.0
@@ -114,7 +114,8 @@ POSSESSIVE_RANK = 100.0
 _SEPARATORS = (" ", ", ", ". ", "-", "; ", ": ")
 _BARE_MARKS = (",", ".", ";", ":")  # end a reading that a surviving space follows
 _CLOSING_PUNCT = ",.?!;:"
-_SPLIT_WORD = re.compile(r"([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
+# Whole words only: without the look-behind each letter of a long run restarts the scan.
+_SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
 _SPEECH_GOES_ON = re.compile(
     r"[a-z]|(?:\S+ ){0,3}(?:said|says|added|adds|told|asked|explained|according)\b")
@@ -160,18 +161,14 @@ def repair_text(text: str) -> str:
 
 
 def _free(candidates: Sequence[Finding], taken: Sequence[Finding]) -> list[Finding]:
-    """The candidates that overlap none of `taken` (nor each other, first come first).
-
-    `taken` must not overlap itself. Kept spans stay sorted, so each candidate is
-    checked against its two neighbours only: linear-logarithmic in the findings."""
-    spans = sorted((t.offset, t.end) for t in taken)
+    """The candidates that overlap none of `taken` (nor each other, first come first);
+    `taken` must not overlap itself."""
+    spans = Spans((t.offset, t.end) for t in taken)
     kept: list[Finding] = []
     for f in candidates:
-        i = bisect.bisect_right(spans, (f.offset, f.end))
-        if any(start < f.end and f.offset < end for start, end in spans[max(i - 1, 0) : i + 1]):
-            continue
-        spans.insert(i, (f.offset, f.end))
-        kept.append(f)
+        if not spans.overlaps(f.offset, f.end):
+            spans.add(f.offset, f.end)
+            kept.append(f)
     return kept
 
 
@@ -289,12 +286,7 @@ def _pastes(text: str) -> list[Finding]:
     """Findings for stale pastes of quote marks and possessives, surest first."""
     judged: list[tuple[float, Finding]] = []
     doc = _DocVocabulary(text)
-    groups = list(_paste_candidates(text, doc))
-    per_line = Counter(_line(text, g[0].start, g[0].start) for g in groups)
-    for group in groups:
-        bounds = _line(text, group[0].start, group[0].start)
-        if per_line[bounds] > MAX_SUSPECTS_PER_KCHAR * (bounds[1] - bounds[0]) / 1000 + 10:
-            continue  # a suspect every few characters: not prose, nothing to repair
+    for group in _paste_candidates(text, doc, _crowding(text)):
         result = _judge(text, group, doc)
         if result is not None:
             judged.append(result)
@@ -303,13 +295,29 @@ def _pastes(text: str) -> list[Finding]:
     return _free([f for _, f in judged], [])
 
 
-def _paste_candidates(text: str, doc: _DocVocabulary) -> Iterator[list[_Paste]]:
-    """Groups of alternative explanations, one group per suspicious place."""
-    yield from _quote_candidates(text)
-    yield from _possessive_candidates(text, doc)
+def _crowding(text: str) -> Callable[[int], bool]:
+    """Whether a place lies where quote marks and apostrophes come every few characters
+    (more than `MAX_MARKS_PER_KCHAR` per 1,000 characters of its line, plus 10): not
+    prose, nothing to repair. Asked first, so such text costs no further look."""
+    marks = [m.start() for m in _QUOTE.finditer(text)]
+
+    def crowded(i: int) -> bool:
+        lo, hi = _line(text, i, i)
+        count = bisect.bisect_left(marks, hi) - bisect.bisect_left(marks, lo)
+        return count > MAX_MARKS_PER_KCHAR * (hi - lo) / 1000 + 10
+
+    return crowded
 
 
-def _quote_candidates(text: str) -> Iterator[list[_Paste]]:
+def _paste_candidates(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
+                      ) -> Iterator[list[_Paste]]:
+    """Groups of alternative explanations, one group per suspicious place outside
+    crowded stretches."""
+    yield from _quote_candidates(text, crowded)
+    yield from _possessive_candidates(text, doc, crowded)
+
+
+def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[list[_Paste]]:
     """A quote mark with a twin 1-6 characters later: the first may be a stale copy.
 
     A single quote is only suspected inside a word that is not a known word
@@ -317,8 +325,8 @@ def _quote_candidates(text: str) -> Iterator[list[_Paste]]:
     """
     for m in _QUOTE.finditer(text):
         i, char = m.start(), m.group()
-        if char * 3 in text[max(i - 2, 0) : i + 3]:
-            continue  # part of a run of three (a docstring's \"\"\"), never a stale copy
+        if char * 3 in text[max(i - 2, 0) : i + 3] or crowded(i):
+            continue  # a run of three (a docstring), or no prose around: never a stale copy
         group = [_Paste(i, k, char) for k in range(1, MAX_SHIFT + 1)
                  if text[i + k : i + k + 1] == char and "\n" not in text[i : i + k]]
         if not group or _protected(text, i) or _unrecoverable(text, i):
@@ -389,10 +397,13 @@ def _common(word: str, lm: NGramLM) -> bool:
     return lm.logprob(word.lower(), ()) > COMMON_FRAGMENT_LOGPROB
 
 
-def _possessive_candidates(text: str, doc: _DocVocabulary) -> Iterator[list[_Paste]]:
+def _possessive_candidates(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
+                           ) -> Iterator[list[_Paste]]:
     """A possessive whose real copy survives 1-6 characters on: its own tail right after
     it ("Ireland'sd's"), or all of it ("UK'se UK's")."""
     for m in _POSSESSIVE_END.finditer(text):
+        if crowded(m.start()):
+            continue
         end = m.end()
         run_start = m.start()
         while run_start > 0 and text[run_start - 1].isalpha():
