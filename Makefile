@@ -26,6 +26,7 @@ lint: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python tools/eval.py --data $(SHARED) --n 100
 	$(BIN)/python tools/eval_trace.py --data $(SHARED)
+	$(BIN)/python tools/eval_repair.py --data $(SHARED)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

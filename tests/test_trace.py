@@ -398,3 +398,41 @@ def test_cli_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[
 def test_cli_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*argv, "--help"]) == 0
     assert capsys.readouterr().out.startswith(f"usage: unspin {' '.join(argv)}")
+
+
+PL480 = ("{country} has been authorized to purchase about {tonnes} tonnes of U.S. {crop} under "
+         "an existing PL 480 agreement, the U.S. Agriculture Department said. It may buy the "
+         "{crop}, valued at {value} mln dlrs, between {start} and August 31, 1987, and ship "
+         "it from U.S. ports by September 30, the department said.\n")
+
+
+def test_a_templated_report_with_other_figures_is_no_copy(tmp_path: Path) -> None:
+    """Same outlet, same template, other figures: the fingerprints agree (and the
+    template's, held by every report of the family, weigh little), the numbers do not,
+    and no source is claimed; a spun copy keeps its figures and is traced."""
+    egypt = PL480.format(country="Egypt", tonnes="125,000", crop="wheat", value="23.0",
+                         start="April 8")
+    others = [(c.lower(), PL480.format(country=c, tonnes=t, crop=k, value=v, start=d))
+              for c, t, k, v, d in [("Peru", "40,000", "corn", "4.2", "May 2"),
+                                    ("Bangladesh", "80,000", "wheat", "11.6", "June 15")]]
+    index = Index.build(tmp_path / "index", [*DOCS.items(), ("egypt", egypt), *others])
+    zaire = PL480.format(country="Zaire", tonnes="30,000", crop="rice", value="5.5",
+                         start="March 31")
+    assert index.query(zaire) == []
+    spun = egypt.replace("authorized", "permitted").replace("purchase", "buy")
+    assert [m.id for m in index.query(spun)] == ["egypt"]
+
+
+def test_fingerprints_many_candidates_share_weigh_less() -> None:
+    import numpy as np
+
+    from unspin.index import _weighted_containment
+
+    query = np.array([1, 2, 3, 4], dtype=np.uint32)
+    # Candidate 0 holds 1 and 2 alone; 3 is held by all three candidates; 4 by none.
+    owners = np.array([0, 0, 0, 1, 2], dtype=np.uint32)
+    prints = np.array([1, 2, 3, 3, 3], dtype=np.uint32)
+    scores = _weighted_containment(query, owners, prints, 3)
+    total = 1 + 1 + 1 / 3 + 1
+    assert scores.tolist() == pytest.approx([(2 + 1 / 3) / total, (1 / 3) / total,
+                                             (1 / 3) / total])

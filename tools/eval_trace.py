@@ -9,7 +9,12 @@ tools/spinner.py at a rate drawn from uniform(0.3, 0.7) per document:
 
 * full copy: a whole reference document, spun;
 * half excerpt: a contiguous half of that spun copy, cut at sentence boundaries;
-* unsourced: each held-out document spun, and as it is.
+* unsourced: each held-out document spun, and as it is;
+* hard unsourced: held-out documents that share >= 20% of their word 3-grams with some
+  reference document (same outlet and topic, boilerplate: earnings tables, market and
+  sports reports, follow-ups of one story) but hold no copied passage of it (under
+  `COPIED` of their word 8-grams in any one document), spun and as they are. A match
+  for one of them is a false accusation too.
 
 Methods: `unspin.Index` (skeleton fingerprints, `Config.trace_min_score`) and the
 plain-MinHash baseline of near-duplicate tools (datasketch, text-dedup): exact word
@@ -50,8 +55,11 @@ from unspin.index import Index
 NEAR_DUP = 0.2
 """Share of a document's raw word 3-grams another document must hold to count as its
 near-duplicate (negatives with one in the reference are dropped)."""
+COPIED = 0.2
+"""Share of a document's word 8-grams one reference document may hold before it counts
+as a copy (a hard negative holds less: it shares phrases, not passages)."""
 RATE = (0.3, 0.7)
-TARGET = 0.95
+TARGET = 0.97
 _WORD = re.compile(r"\w+")
 _BOUNDARY = re.compile(r"[.!?][\"')\]\u201d\u2019]*\s+|\n\s*\n")
 
@@ -79,6 +87,7 @@ class MethodMetrics:
     no_match_unsourced: float
     no_match_unsourced_spun: float
     no_match_unsourced_plain: float
+    no_match_hard: float
     mean_query_ms: float
     build_docs_per_s: float
     misses_to_near_duplicates: int = 0
@@ -99,10 +108,10 @@ def dedup(docs: Sequence[Doc]) -> tuple[list[Doc], int]:
     return out, len(docs) - len(out)
 
 
-def trigrams(text: str) -> set[tuple[str, ...]]:
-    """The distinct lower-case word 3-grams of `text` (raw words, no normalisation)."""
+def trigrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    """The distinct lower-case word n-grams of `text` (raw words, no normalisation)."""
     words = _WORD.findall(text.lower())
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def containment(part: str, whole: str) -> float:
@@ -111,10 +120,11 @@ def containment(part: str, whole: str) -> float:
     return len(grams & trigrams(whole)) / len(grams) if grams else 0.0
 
 
-def max_containment(queries: Sequence[str], reference: Sequence[str]) -> list[float]:
-    """For each query text, the largest share of its 3-grams held by one reference text
-    (an inverted index over the queries' 3-grams, scanned once over the reference)."""
-    grams = [trigrams(q) for q in queries]
+def max_containment(queries: Sequence[str], reference: Sequence[str], n: int = 3
+                    ) -> list[float]:
+    """For each query text, the largest share of its n-grams held by one reference text
+    (an inverted index over the queries' n-grams, scanned once over the reference)."""
+    grams = [trigrams(q, n) for q in queries]
     owners: dict[tuple[str, ...], list[int]] = {}
     for number, gs in enumerate(grams):
         for g in gs:
@@ -123,11 +133,11 @@ def max_containment(queries: Sequence[str], reference: Sequence[str]) -> list[fl
     best = [0.0] * len(queries)
     for text in reference:
         counts: dict[int, int] = {}
-        for g in trigrams(text) & keys:
+        for g in trigrams(text, n) & keys:
             for number in owners[g]:
                 counts[number] = counts.get(number, 0) + 1
         for number, count in counts.items():
-            best[number] = max(best[number], count / len(grams[number]))
+            best[number] = max(best[number], count / max(len(grams[number]), 1))
     return best
 
 
@@ -181,6 +191,9 @@ def make_setup(docs: Sequence[Doc], n: int, negatives: int, seed: int) -> Setup:
     drawn = [unique[i] for i in order[:negatives]]
     overlap = max_containment([t for _, t in drawn], [t for _, t in reference])
     kept = [d for d, c in zip(drawn, overlap, strict=True) if c < NEAR_DUP]
+    close = [d for d, c in zip(drawn, overlap, strict=True) if c >= NEAR_DUP]
+    copied = max_containment([t for _, t in close], [t for _, t in reference], 8)
+    hard = [d for d, c in zip(close, copied, strict=True) if c < COPIED]
     forward = load_forward()
     queries: list[Query] = []
     changes: list[float] = []
@@ -198,7 +211,11 @@ def make_setup(docs: Sequence[Doc], n: int, negatives: int, seed: int) -> Setup:
         queries.append(Query("unsourced spun", spin(text, forward, rng, rng.uniform(*RATE)).text,
                              None))
         queries.append(Query("unsourced plain", text, None))
-    return Setup(reference, queries, duplicates, len(drawn), len(drawn) - len(kept),
+    for _, text in hard:
+        queries.append(Query("hard spun", spin(text, forward, rng, rng.uniform(*RATE)).text,
+                             None))
+        queries.append(Query("hard plain", text, None))
+    return Setup(reference, queries, duplicates, len(drawn), len(drawn) - len(kept) - len(hard),
                  sum(changes) / len(changes) if changes else 0.0)
 
 
@@ -303,6 +320,7 @@ def score(queries: Sequence[Query], results: Sequence[Result], ms: float, build:
         no_match_unsourced=empty(("unsourced spun", "unsourced plain")),
         no_match_unsourced_spun=empty(("unsourced spun",)),
         no_match_unsourced_plain=empty(("unsourced plain",)),
+        no_match_hard=empty(("hard spun", "hard plain")),
         mean_query_ms=ms,
         build_docs_per_s=build,
         misses_to_near_duplicates=near,
@@ -331,13 +349,15 @@ def calibrate(queries: Sequence[Query], raw: Sequence[Result]) -> dict[str, obje
                 for q, r in zip(queries, raw, strict=True) if q.kind == kind]
 
     best = {kind: [r[0][1] if r else 0.0 for q, r in zip(queries, raw, strict=True)
-                   if q.kind == kind] for kind in ("unsourced spun", "unsourced plain")}
-    negatives = best["unsourced spun"] + best["unsourced plain"]
+                   if q.kind == kind]
+            for kind in ("unsourced spun", "unsourced plain", "hard spun", "hard plain")}
+    negatives = [s for scores in best.values() for s in scores]
     levels = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
     sets = {"source of full copy": source_scores("full"),
             "source of half excerpt": source_scores("half"),
             "best match, unsourced spun": best["unsourced spun"],
-            "best match, unsourced plain": best["unsourced plain"]}
+            "best match, unsourced plain": best["unsourced plain"],
+            "best match, hard unsourced": best["hard spun"] + best["hard plain"]}
     quantiles = {name: {str(p): float(np.quantile(v, p)) for p in levels} if v else {}
                  for name, v in sets.items()}
     sweep = []
@@ -367,13 +387,14 @@ def calibrate(queries: Sequence[Query], raw: Sequence[Result]) -> dict[str, obje
 def markdown(results: dict[str, MethodMetrics]) -> str:
     """The methods' metrics as a Markdown table, one row per method."""
     header = ("| method | recall@1 full copies | recall@1 half excerpts | recall@5 "
-              "| unsourced with no match (spun / plain) | mean query ms | build docs/s |")
+              "| unsourced with no match (spun / plain) | hard unsourced with no match "
+              "| mean query ms | build docs/s |")
     lines = [header, "|---" * (header.count("|") - 1) + "|"]
     for name, m in results.items():
         lines.append(
             f"| {name} | {m.recall1_full:.3f} | {m.recall1_half:.3f} | {m.recall5:.3f} "
             f"| {m.no_match_unsourced:.3f} ({m.no_match_unsourced_spun:.3f} / "
-            f"{m.no_match_unsourced_plain:.3f}) | {m.mean_query_ms:.1f} "
+            f"{m.no_match_unsourced_plain:.3f}) | {m.no_match_hard:.3f} | {m.mean_query_ms:.1f} "
             f"| {m.build_docs_per_s:,.0f} |")
     return "\n".join(lines)
 
@@ -407,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="development data folder")
     parser.add_argument("--n", type=int, default=300, help="sourced documents (2 queries each)")
-    parser.add_argument("--negatives", type=int, default=200,
+    parser.add_argument("--negatives", type=int, default=600,
                         help="documents held out of the reference as unsourced queries")
     parser.add_argument("--seed", type=int, default=1, help="sampling and spinning seed")
     parser.add_argument("--json", type=Path, help="also write the metrics as JSON here")
@@ -453,16 +474,17 @@ def main(argv: list[str] | None = None) -> int:
         name = f"MinHash 5-gram LSH ({lsh.bands}x{lsh.rows}, threshold {lsh.threshold:.2f})"
         results[name] = score(queries, found, ms, build, texts)
     counts = {kind: sum(q.kind == kind for q in queries)
-              for kind in ("full", "half", "unsourced spun", "unsourced plain")}
+              for kind in ("full", "half", "unsourced spun", "unsourced plain", "hard spun")}
     print(
         f"Trace on news ({args.split} split, seed {args.seed}): {len(reference)} reference "
         f"documents ({setup.exact_duplicates} exact duplicates removed); queries: "
         f"{counts['full']} spun full copies (spin rate uniform{RATE}, mean "
         f"{100 * setup.mean_word_change:.0f}% of words changed), {counts['half']} half "
         f"excerpts of them, {counts['unsourced spun']} unsourced documents spun and as they "
-        f"are ({setup.negatives_drawn} held out, {setup.negatives_dropped} dropped for a "
-        f"near-duplicate in the reference: >= {NEAR_DUP:.0%} of their word 3-grams in one "
-        f"document). unspin: trace_min_score {config.trace_min_score}, trace_candidates "
+        f"are, {counts['hard spun']} hard unsourced documents spun and as they are "
+        f"({setup.negatives_drawn} held out; {setup.negatives_dropped} dropped as copies: "
+        f">= {COPIED:.0%} of their word 8-grams in one reference document). unspin: "
+        f"trace_min_score {config.trace_min_score}, trace_candidates "
         f"{config.trace_candidates}.")
     print()
     print(markdown(results))

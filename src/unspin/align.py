@@ -20,6 +20,17 @@ MIN_SIMILARITY = 0.2
 more of a heavily spun copy but also pairs unrelated sentences that share a name."""
 
 
+def agreement(query: list[SentenceFeatures], source: str) -> float:
+    """The median, over the query's sentences, of the best feature Jaccard similarity
+    with a sentence of `source`: a spun copy or excerpt keeps each sentence's names,
+    numbers and skeleton (dev news: 0.33 or more for 99 in 100 sources), while another
+    outlet's rewrite of the same story shares facts spread over other sentences."""
+    targets = [t.features for t in sentence_features(source)]
+    best = sorted(max((len(s.features & t) / len(s.features | t) for t in targets
+                       if s.features | t), default=0.0) for s in query)
+    return best[len(best) // 2] if best else 0.0
+
+
 def align(query: str, source: str) -> list[Passage]:
     """Aligned passages of `query` and `source`, in query order."""
     targets = sentence_features(source)

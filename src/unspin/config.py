@@ -157,11 +157,12 @@ class Config:
     A document without findings scores about 0.30 (the dev base rate of spun documents
     the engine cannot see), so it is "clean"."""
 
-    trace_min_score: float = 0.35
-    """`trace`: least share of a query's fingerprints a reference document must hold to
-    be reported as its source. Lower: excerpts of heavily spun copies found more often,
-    and more unsourced texts matched to a document on the same story (see the README's
-    trace table for both rates at this value)."""
+    trace_min_score: float = 0.25
+    """`trace`: least score a reference document needs to be reported as a source: its
+    weighted share of the query's fingerprints times its number agreement squared
+    (`unspin.index`). Lower: excerpts of heavily spun copies found more often, and more
+    unsourced texts matched to a document on the same story (calibrated on dev news by
+    tools/eval_trace.py --split dev; see the README's trace table for both rates)."""
 
     trace_candidates: int = 20
     """`trace`: documents per query re-ranked by their full fingerprint overlap after the
