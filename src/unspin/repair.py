@@ -115,6 +115,7 @@ _SEPARATORS = (" ", ", ", ". ", "-", "; ", ": ")
 _BARE_MARKS = (",", ".", ";", ":")  # end a reading that a surviving space follows
 _CLOSING_PUNCT = ",.?!;:"
 # Whole words only: without the look-behind each letter of a long run restarts the scan.
+_GLUED_QUOTE = re.compile(r"(?<=[^\W\d_])[\"\u201c\u201d](?=[^\W\d_])")
 _SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
 _SPEECH_GOES_ON = re.compile(
@@ -286,11 +287,13 @@ def _pastes(text: str) -> list[Finding]:
     """Findings for stale pastes of quote marks and possessives, surest first."""
     judged: list[tuple[float, Finding]] = []
     doc = _DocVocabulary(text)
-    for group in _paste_candidates(text, doc, _crowding(text)):
+    crowded = _crowding(text)
+    for group in _paste_candidates(text, doc, crowded):
         result = _judge(text, group, doc)
         if result is not None:
             judged.append(result)
     judged += _split_words(text, doc)
+    judged += _glued_quotes(text, doc, crowded)
     judged.sort(key=lambda pair: -pair[0])
     return _free([f for _, f in judged], [])
 
@@ -390,6 +393,49 @@ def _split_words(text: str, doc: _DocVocabulary) -> Iterator[tuple[float, Findin
                     "gain_log10": round(gain, 3)}
         yield gain, Finding(m.start(), m.end() - m.start(), m.group(), "mechanical", conf,
                             (Replacement(value, conf),), evidence)
+
+
+def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
+                  ) -> Iterator[tuple[float, Finding]]:
+    """A double quote between two letters whose removal joins a known word ("resu"lt,"
+    for "result,""): the mark was pasted early without overwriting anything. With its
+    twin 1-6 characters on it is a copy and goes; without one it was moved, and goes
+    back after the word and its punctuation (closing) or before the next word
+    (opening), whichever keeps the line's quotes alternating."""
+    lm = default_lm()
+    for m in _GLUED_QUOTE.finditer(text):
+        i, mark = m.start(), m.group()
+        head, tail = _letters_before(text, i), _letters_after(text[i + 1 :])
+        word = (head + tail).lower()
+        if (len(word) < 4 or not doc.known(word) or _common(head, lm) and _common(tail, lm)
+                or crowded(i) or _protected(text, i)):
+            continue
+        start, end = i - len(head), i + 1 + len(tail)
+        twin = text.find(mark, i + 1, i + 1 + MAX_SHIFT + 1)
+        if twin >= 0 and "\n" not in text[i:twin]:
+            value, rule = head + tail, "doubled-quote"
+        else:
+            punct = re.match(r"[,.;:!?]*", text[end:]).group()
+            end += len(punct)
+            nxt = re.match(r" (?=[^\W\d_])", text[end:])
+            readings = [head + tail + punct + mark]
+            if nxt:
+                readings.append(head + tail + punct + " " + mark)
+                end += 1
+                readings[0] += " "
+            ls, le = _line(text, start, end)
+            value = min(readings, key=lambda v: _quote_errors(
+                text[ls:start] + v + text[end:le]))
+            if _quote_errors(text[ls:start] + value + text[end:le]) > 0:
+                continue
+            rule = "moved-quote"
+        gain = lm.logprob(word, ()) - lm.logprob(head.lower(), ()) - lm.logprob(tail.lower(), ())
+        if gain < MIN_GAIN:
+            continue
+        conf = 0.85
+        yield gain, Finding(start, end - start, text[start:end], "mechanical", conf,
+                            (Replacement(value, conf),),
+                            {"source": "repair", "rule": rule, "pasted": mark})
 
 
 def _common(word: str, lm: NGramLM) -> bool:
