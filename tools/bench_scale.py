@@ -7,6 +7,10 @@ and without one non-ASCII character (the mojibake repair's trigger), and times
 peak RSS. Seconds per 1k words that stay flat as the size grows mean linear cost;
 the RSS growth per word, times the input limit's words, bounds a maximal input's
 memory. Prints a Markdown table.
+
+`--max-input DATA` adds one run on the largest input `check` accepts
+(`Config.max_chars`): dev news of DATA (tools/datasets.py) joined into one document,
+about 830k words and 5 minutes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from datasets import load_news
+
+from unspin import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "spun_news.txt"
@@ -46,6 +54,19 @@ def one_line(words: int, non_ascii: bool) -> str:
     return text.replace(" the ", " th\u00e9 ", 1) if non_ascii else text
 
 
+def max_input(data: Path) -> str:
+    """Dev news joined into one document just under the input limit."""
+    limit = Config().max_chars
+    parts: list[str] = []
+    total = 0
+    for _, text in load_news(data, "dev"):
+        if total + len(text) + 2 > limit:
+            break
+        parts.append(text)
+        total += len(text) + 2
+    return "\n\n".join(parts)
+
+
 def measure(text: str) -> dict[str, float]:
     """Seconds of check and repair on `text`, and peak RSS (MiB), in a fresh process."""
     done = subprocess.run([sys.executable, "-c", _RUN], input=text, capture_output=True,
@@ -58,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="words per one-line document")
+    parser.add_argument("--max-input", type=Path, metavar="DATA",
+                        help="also check one maximal document of DATA's dev news")
     args = parser.parse_args(argv)
     if not EXAMPLE.is_file():
         sys.exit(f"bench_scale: {EXAMPLE} is missing")
@@ -70,6 +93,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {words:,} | {kind} | {got['check']:.2f} | "
                   f"{1000 * got['check'] / words:.3f} | {got['repair']:.2f} | {got['rss']:.0f} |",
                   flush=True)
+    if args.max_input is not None:
+        text = max_input(args.max_input)
+        got = measure(text)
+        words = len(text.split())
+        print(f"\nMaximal input: {len(text):,} characters ({words:,} words of dev news): "
+              f"`check` {got['check']:.0f} s ({words / got['check']:,.0f} words/s), peak "
+              f"RSS {got['rss']:,.0f} MiB.")
     return 0
 
 
