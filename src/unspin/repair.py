@@ -115,6 +115,8 @@ _SEPARATORS = (" ", ", ", ". ", "-", "; ", ": ")
 _BARE_MARKS = (",", ".", ";", ":")  # end a reading that a surviving space follows
 _CLOSING_PUNCT = ",.?!;:"
 # Whole words only: without the look-behind each letter of a long run restarts the scan.
+_WHOLE_POSSESSIVE = re.compile(r"(?<![^\W\d_])[^\W\d_]+['\u2019]s(?![^\W\d_])")
+_GLUED_POSSESSIVE = re.compile(r"(?<![^\W\d_])([^\W\d_]+['\u2019]s)[^\W\d_]*")
 _GLUED_QUOTE = re.compile(r"(?<=[^\W\d_])[\"\u201c\u201d](?=[^\W\d_])")
 _SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
@@ -294,6 +296,8 @@ def _pastes(text: str) -> list[Finding]:
             judged.append(result)
     judged += _split_words(text, doc)
     judged += _glued_quotes(text, doc, crowded)
+    judged += _doubled_possessives(text, doc, crowded)
+    judged += _moved_possessives(text, doc, crowded)
     judged.sort(key=lambda pair: -pair[0])
     return _free([f for _, f in judged], [])
 
@@ -436,6 +440,82 @@ def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
         yield gain, Finding(start, end - start, text[start:end], "mechanical", conf,
                             (Replacement(value, conf),),
                             {"source": "repair", "rule": rule, "pasted": mark})
+
+
+def _doubled_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
+                         ) -> Iterator[tuple[float, Finding]]:
+    """A possessive pasted early as a copy, its real one intact just after ("the" +
+    "country's" + " country's", "sai" + "He's" + "d: He's"): the copy, glued into
+    other letters, goes when the letters it split then join into a known word."""
+    for m in _WHOLE_POSSESSIVE.finditer(text):
+        token, real = m.group(), m.start()
+        if crowded(real):
+            continue
+        first = text.rfind(token, max(real - len(token) - MAX_SHIFT - 1, 0), real)
+        if first < 0 or first + len(token) > real or "\n" in text[first:real]:
+            continue
+        head, tail = _letters_before(text, first), _letters_after(text[first + len(token):])
+        if not head and not tail:
+            continue  # a word of its own: "Iraq's Iraq's" is not a paste
+        joined = head + tail if head and tail else head or tail
+        if len(joined) < 2 or not doc.known(joined.lower()):
+            continue
+        start, end = first - len(head), first + len(token) + len(tail)
+        conf = 0.85
+        yield MIN_GAIN + 1.0, Finding(
+            start, end - start, text[start:end], "mechanical", conf,
+            (Replacement(head + tail, conf),),
+            {"source": "repair", "rule": "doubled-possessive", "pasted": token})
+
+
+def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
+                       ) -> Iterator[tuple[float, Finding]]:
+    """A possessive moved early into the word before it, its place left empty
+    ("Estimates" + "Iraq's" + " of  unemployment", "t" + "country's" + "he  budget"):
+    a word holding 's whose stem no dictionary or other line of the document knows is
+    split into a fragment and a known possessive, and the possessive goes back 1-6
+    characters on, where the LM reads the stretch best with one space between words."""
+    lm = default_lm()
+    for m in _GLUED_POSSESSIVE.finditer(text):
+        word, first = m.group(1), m.start()
+        if _known_elsewhere(word[:-2].lower(), doc) or crowded(first):
+            continue
+        line_end = text.find("\n", m.end(1))
+        rest = text[m.end(1) : min(m.end(1) + MAX_SHIFT + 12,
+                                   len(text) if line_end < 0 else line_end)]
+        options = [k for k in range(1, min(MAX_SHIFT, len(rest)) + 1)
+                   if rest[k - 1] == " " and not rest[k : k + 1].isalpha()]
+        readings = {(j, k): word[:j] + rest[:k] + word[j:] + rest[k:]
+                    for j in range(1, len(word) - 3) if _known_elsewhere(word[j:-2].lower(), doc)
+                    for k in options}
+        if not readings:
+            continue
+        best = max(readings, key=lambda jk: _fluency(readings[jk], lm, doc))
+        gain = _fluency(readings[best], lm, doc) - _fluency(word + rest, lm, doc)
+        if gain < MIN_GAIN:
+            continue
+        j, k = best
+        end = m.end(1) + k
+        conf = 0.8
+        yield gain, Finding(first, end - first, text[first:end], "mechanical", conf,
+                            (Replacement(readings[best][: end - first], conf),),
+                            {"source": "repair", "rule": "moved-possessive",
+                             "pasted": word[j:], "shift": k, "gain_log10": round(gain, 3)})
+
+
+def _known_elsewhere(word: str, doc: _DocVocabulary) -> bool:
+    """Whether the dictionary knows `word`, or the document writes it more than once
+    (once may be the damaged word itself)."""
+    return doc.counts[word] > 1 or bool(_dictionary().starting(word, len(word)))
+
+
+def _fluency(value: str, lm: NGramLM, doc: _DocVocabulary) -> float:
+    """LM log10 of the words of `value` (a possessive read as its word), less 3 per
+    double space and per word the dictionary lacks and the document writes only once
+    (the glued word under judgement is itself in the document)."""
+    words = [w[:-2] if w.endswith("'s") else w for w in _words_of(value)]
+    unknown = sum(not _known_elsewhere(w, doc) for w in words)
+    return lm.score(words, 0, len(words)) - 3.0 * (value.count("  ") + unknown)
 
 
 def _common(word: str, lm: NGramLM) -> bool:
