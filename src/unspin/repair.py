@@ -487,6 +487,7 @@ def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
                    if rest[k - 1] == " " and not rest[k : k + 1].isalpha()]
         readings = {(j, k): word[:j] + rest[:k] + word[j:] + rest[k:]
                     for j in range(1, len(word) - 3) if _known_elsewhere(word[j:-2].lower(), doc)
+                    and word[j:] not in rest  # its twin follows: a copy, not a move
                     for k in options}
         if not readings:
             continue
