@@ -368,18 +368,21 @@ def _broken_word(text: str, i: int) -> bool:
 def _split_words(text: str, doc: _DocVocabulary) -> Iterator[tuple[float, Finding]]:
     """A word cut by a closing quote and a space ("Janu\u201d ry" for "January\u201d"):
     the mark and a space were pasted over a letter; the word is put back together with
-    the one letter that makes it a known word, and the mark goes to its end."""
+    the one letter that makes it a known word, and the mark goes to its end, unless its
+    real copy survives a few characters on ("Oct\u201d ber,\u201d" for "October,\u201d")."""
     lm = default_lm()
     for m in _SPLIT_WORD.finditer(text):
         head, mark, tail = m.group(1), m.group(2), m.group(3)
-        if _common(head, lm) or _common(tail, lm) or _protected(text, m.start(2)):
+        if _common(head, lm) and _common(tail, lm) or _protected(text, m.start(2)):
             continue
         words = [w for c in "abcdefghijklmnopqrstuvwxyz"
                  if doc.known(w := f"{head}{c}{tail}".lower())]
         if len(words) != 1:
             continue  # no letter, or more than one, makes a word
         word = words[0]
-        value = head + word[len(head) : len(head) + 1] + tail + mark
+        survives = text.find(mark, m.end(), m.end() + MAX_SHIFT + 1)
+        kept = survives >= 0 and "\n" not in text[m.end() : survives]
+        value = head + word[len(head) : len(head) + 1] + tail + ("" if kept else mark)
         ws, we = _window(text, m.start(), m.end())
         near = _words_of(text[ws:we])
         local = Counter(near), Counter(zip(near, near[1:], strict=False))
@@ -405,7 +408,7 @@ def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
     for "result,""): the mark was pasted early without overwriting anything. With its
     twin 1-6 characters on it is a copy and goes; without one it was moved, and goes
     back after the word and its punctuation (closing) or before the next word
-    (opening), whichever keeps the line's quotes alternating."""
+    (opening), whichever alone mends the line's open/close alternation."""
     lm = default_lm()
     for m in _GLUED_QUOTE.finditer(text):
         i, mark = m.start(), m.group()
@@ -428,11 +431,12 @@ def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
                 end += 1
                 readings[0] += " "
             ls, le = _line(text, start, end)
-            value = min(readings, key=lambda v: _quote_errors(
-                text[ls:start] + v + text[end:le]))
-            if _quote_errors(text[ls:start] + value + text[end:le]) > 0:
-                continue
-            rule = "moved-quote"
+            errors = sorted((_quote_errors(text[ls:start] + v + text[end:le]), v)
+                            for v in readings)
+            if errors[0][0] >= _quote_errors(text[ls:le]) or (
+                    len(errors) > 1 and errors[0][0] == errors[1][0]):
+                continue  # no better for the line's quotes, or either place would do
+            value, rule = errors[0][1], "moved-quote"
         gain = lm.logprob(word, ()) - lm.logprob(head.lower(), ()) - lm.logprob(tail.lower(), ())
         if gain < MIN_GAIN:
             continue
