@@ -1,7 +1,8 @@
 """Repair on damage from two generators: the one written beside repair and one written
 apart from it (`make eval`).
 
-Documents: clean BBC and Reuters news of a split, and the same news spun by
+Documents: clean BBC and Reuters news of a split (and clean science abstracts, only
+for the false-repair rate), and the same news spun by
 tools/spinner.py (so pastes land beside spun words). Each is damaged by
 tools/damage.py and, separately, by tools/damage_wild.py, then repaired by
 `unspin.repair`. Score, whatever the generator did: the character edits from the
@@ -68,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:
-        docs = [t for i, t in clean_docs(args.data, args.split, args.n, args.seed)
-                if i.startswith(("bbc", "reuters"))]
+        pool = clean_docs(args.data, args.split, args.n, args.seed)
     except FileNotFoundError as error:
         sys.exit(f"eval_repair: {error}")
+    docs = [t for i, t in pool if i.startswith(("bbc", "reuters"))]
+    science = [t for i, t in pool if not i.startswith(("bbc", "reuters"))]
     rng = random.Random(args.seed)
     forward = load_forward()
     spun = [spin(t, forward, rng, 0.3).text for t in docs]
@@ -79,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         "tools/damage.py (written beside repair)": lambda t, r: damage(t, r, RATE)[0],
         "tools/damage_wild.py (written apart)": lambda t, r: damage_wild(t, r, RATE)[0],
     }
-    clean_chars = sum(map(len, docs))
-    clean_changed = sum(edits(t, repair_text(t)) for t in docs)
+    clean = {name: (sum(map(len, texts)), sum(edits(t, repair_text(t)) for t in texts))
+             for name, texts in (("news", docs), ("science", science))}
     print(f"Repair on {len(docs)} {args.split} news documents (rate {RATE}, seed {args.seed}); "
           f"target: >= {TARGET:.2f} restored on the independent generator, <= "
           f"{MAX_CLEAN_CHANGED}% of clean characters changed.\n")
@@ -90,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         plain, n_plain = restored(docs, make, args.seed)
         spun_share, n_spun = restored(spun, make, args.seed)
         print(f"| {name} | {plain:.3f} ({n_plain}) | {spun_share:.3f} ({n_spun}) |")
-    print(f"\nClean news through repair: {100 * clean_changed / clean_chars:.3f}% of "
-          f"{clean_chars:,} characters changed.")
+    for name, (chars, changed) in clean.items():
+        print(f"\nClean {name} through repair: {100 * changed / max(chars, 1):.3f}% of "
+              f"{chars:,} characters changed.")
     return 0
 
 
