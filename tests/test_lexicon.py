@@ -254,5 +254,6 @@ def test_sorted_table_finds_every_line_and_nothing_else() -> None:
 def test_shipped_table_agrees_with_a_full_read() -> None:
     th = default_thesaurus()
     items = list(th._tails.items())
+    assert len(th._tails) == len(items) > 100_000
     for key, tail in items[:: len(items) // 500]:
         assert th._tails.get(key) == tail

@@ -129,7 +129,7 @@ class SortedTable(Mapping[str, str]):
         return (key for key, _ in self.items())
 
     def __len__(self) -> int:
-        return self._data.count(b"\n", self._start)
+        return sum(1 for _ in self.items())
 
     def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         """Every (observed, tail), in file order (a full read: for tools, not lookups)."""
