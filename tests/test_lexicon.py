@@ -257,3 +257,23 @@ def test_shipped_table_agrees_with_a_full_read() -> None:
     assert len(th._tails) == len(items) > 100_000
     for key, tail in items[:: len(items) // 500]:
         assert th._tails.get(key) == tail
+
+
+def test_gzipped_file_is_unpacked_once_into_the_cache(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from unspin.lexicon import CACHE_ENV
+
+    packed = tmp_path / "tiny.tsv.gz"
+    packed.write_bytes(gzip.compress(FIXTURE.replace(
+        "v3 sources: 1=Moby 2=MyThes 4=WordNet; max_words=2",
+        "v2 sources: 1=Moby 2=MyThes 4=WordNet").encode()))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    th = ReverseThesaurus.load(packed)
+    [copy] = (tmp_path / "cache").iterdir()
+    assert copy.read_text("utf-8").startswith("#unspin-thesaurus v3")
+    assert th.max_phrase_words == 2 and originals(th, "outcome") == ["result", "effect"]
+    monkeypatch.setenv(CACHE_ENV, str(copy / "not-a-directory"))  # unwritable: in memory
+    again = ReverseThesaurus.load(packed)
+    assert again.max_phrase_words == 2 and originals(again, "outcome") == ["result", "effect"]

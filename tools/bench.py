@@ -45,20 +45,15 @@ def bench_text() -> str:
     return "\n\n".join(parts) if parts else FALLBACK
 
 
-def words_of_examples(count: int) -> str:
-    """The first `count` words of the benchmark text repeated, as paragraphs: a cold
-    start on a document of typical length (the first check of a file fills no cache)."""
-    paragraphs = bench_text().split("\n\n")
-    out: list[str] = []
-    total = 0
-    while total < count:
-        for paragraph in paragraphs:
-            words = paragraph.split()[: count - total]
-            out.append(" ".join(words))
-            total += len(words)
-            if total >= count:
-                break
-    return "\n\n".join(out) + "\n"
+def example_text(words: int) -> str:
+    """At least `words` words: the bundled examples repeated whole, as paragraphs (a
+    cold check of a typical document; the web service's benchmark text)."""
+    texts = [p.read_text(encoding="utf-8").strip() for p in sorted(ROOT.glob("examples/*.txt"))]
+    texts = texts or [FALLBACK]
+    parts: list[str] = []
+    while sum(len(p.split()) for p in parts) < words:
+        parts.append(texts[len(parts) % len(texts)])
+    return "\n\n".join(parts)
 
 
 def warm_throughput(
@@ -156,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         version = cli_median([str(cli), "--version"], args.runs)
         checked = cli_median([str(cli), "check", str(sample)], args.runs)
         long_file = Path(tmp) / "400-words.txt"
-        long_file.write_text(words_of_examples(400), encoding="utf-8")
+        long_file.write_text(example_text(400) + "\n", encoding="utf-8")
+        long_words = len(long_file.read_text(encoding="utf-8").split())
         checked_400 = cli_median([str(cli), "check", str(long_file)], args.runs)
         examples = [p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("examples/*.txt"))]
         examples = examples or [FALLBACK]
@@ -173,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         ("warm `check` throughput", f"{speed:,.0f} words/s ({calls} calls)"),
         (f"`unspin --version` (median of {args.runs})", f"{version:.3f} s"),
         (f"`unspin check {sample.name}` (median of {args.runs})", f"{checked:.3f} s"),
-        (f"`unspin check` of a 400-word file (median of {args.runs}; target ≤ 0.8 s)",
+        (f"`unspin check` of a {long_words}-word file (median of {args.runs}; target for 400 "
+         "words ≤ 0.8 s)",
          f"{checked_400:.3f} s"),
         (f"`screen` throughput, jobs=1 ({args.screen_docs} example documents)",
          f"{serial:,.1f} docs/s"),

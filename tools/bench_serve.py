@@ -18,18 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from bench import print_table
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def thousand_words() -> str:
-    """About 1,000 words: the bundled examples repeated as paragraphs."""
-    texts = [p.read_text(encoding="utf-8").strip() for p in sorted(ROOT.glob("examples/*.txt"))]
-    parts: list[str] = []
-    while sum(len(p.split()) for p in parts) < 1000:
-        parts.append(texts[len(parts) % len(texts)])
-    return "\n\n".join(parts)
+from bench import example_text, print_table
 
 
 def free_port() -> int:
@@ -57,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
     parser.add_argument("--per-client", type=int, default=3, help="requests per client")
     args = parser.parse_args(argv)
-    text = thousand_words()
+    text = example_text(1000)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cli = Path(sys.executable).parent / "unspin"

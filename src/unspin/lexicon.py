@@ -1,10 +1,13 @@
 """Reverse thesaurus: for an observed wording, the originals a spinner may have replaced.
 
-The data file (built by tools/build_lexicon.py from Moby, MyThes and WordNet) has a
-header line, then one line per observed form, `observed<TAB>orig=bits:fanout;...`,
-sorted. It is memory-mapped and searched by bisection, and a line's tail is parsed
-only on lookup: loading costs nothing (reading the 39 MB into a dict took 0.45 s of
-every process's start), and the pages a process never touches stay on disk.
+The data file (built by tools/build_lexicon.py from Moby, MyThes and WordNet) is a
+gzipped header line, then one line per observed form, `observed<TAB>orig=bits:fanout;...`,
+sorted. The first process unpacks it once into the user's cache (`cache_dir`), with
+the longest form's word count added to the header; every process then memory-maps that
+copy and searches it by bisection, and a line's tail is parsed only on lookup. Reading
+the 39 MB into a dict took 0.45 s of every process's start; now loading costs nothing,
+and the pages a process never touches stay on disk. Where no cache can be written, the
+file is unpacked into memory instead (0.4 s per process).
 
 A second, small file (built by tools/learn_maps.py) holds inverse maps learned from
 Problematic Paper Screener pairs, `observed<TAB>original<TAB>support`; they join the
@@ -14,16 +17,24 @@ thesaurus links as source bit 8 ("pps-learned"), merged per observed form on loo
 from __future__ import annotations
 
 import functools
+import gzip
 import mmap
+import os
 import re
+import struct
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+PACKED_PREFIX = "#unspin-thesaurus v2"
+"""The header of the gzipped file tools/build_lexicon.py writes."""
 HEADER_PREFIX = "#unspin-thesaurus v3"
-DATA_FILE = "thesaurus.tsv"
+"""The header of an unpacked copy: v2's, with `max_words=N` (the longest form's words)."""
+DATA_FILE = "thesaurus.tsv.gz"
+CACHE_ENV = "UNSPIN_CACHE"
+"""Environment variable naming the directory for the unpacked copy."""
 _MAX_WORDS = re.compile(rb"max_words=(\d+)")
 LEARNED_FILE = "learned_maps.tsv"
 MOBY, MYTHES, WORDNET = 1, 2, 4
@@ -158,17 +169,18 @@ class ReverseThesaurus:
     def load(
         cls, path: Path | None = None, learned: Path | bool | None = None
     ) -> ReverseThesaurus:
-        """Read a thesaurus file (lines sorted by observed form, as tools/build_lexicon.py
-        writes them); default: the one shipped in unspin/data.
+        """Read a thesaurus file (lines sorted by observed form): gzipped as
+        tools/build_lexicon.py writes it, or unpacked with `max_words` in its header;
+        default: the one shipped in unspin/data.
 
         `learned`: a learned-map file to merge, True for the shipped one, False for none;
         by default the shipped maps join the shipped thesaurus and no other.
         """
         if path is None:
             with resources.as_file(resources.files("unspin").joinpath("data", DATA_FILE)) as at:
-                tails = SortedTable(_mapped(at))
+                tails = _table(at)
         else:
-            tails = SortedTable(_mapped(Path(path)), str(path))
+            tails = _table(Path(path))
         if learned is None:
             learned = path is None
         if learned is True:
@@ -244,6 +256,52 @@ class ReverseThesaurus:
                 if int(rest.partition(":")[0]) & sources:
                     forward.setdefault(original, []).append(observed)
         return forward
+
+
+def _table(path: Path) -> SortedTable:
+    """The table of a thesaurus file: memory-mapped if unpacked, else through its
+    unpacked copy in `cache_dir()` (made on first use), else unpacked in memory."""
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+        if gzipped:
+            handle.seek(-8, os.SEEK_END)  # gzip's trailer: CRC-32 and size of the content
+            crc, size = struct.unpack("<II", handle.read(8))
+    if not gzipped:
+        return SortedTable(_mapped(path), str(path))
+    try:
+        copy = cache_dir() / f"thesaurus-{crc:08x}-{size}.tsv"
+        if not copy.is_file():
+            unpacked = _unpack(path)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            temp = copy.with_name(f".{copy.name}.{os.getpid()}")
+            temp.write_bytes(unpacked)
+            os.replace(temp, copy)  # atomic: processes starting together never see half
+        return SortedTable(_mapped(copy), str(copy))
+    except (OSError, RuntimeError):  # no writable cache, or no home directory
+        return SortedTable(_unpack(path), str(path))
+
+
+def _unpack(path: Path) -> bytes:
+    """A gzipped v2 file's content with a v3 header: the v2 one plus its longest
+    observed form's word count."""
+    data = gzip.decompress(path.read_bytes())
+    header_end = data.find(b"\n") + 1
+    header = data[:header_end].decode("utf-8").rstrip("\n")
+    if not header.startswith(PACKED_PREFIX):
+        raise ValueError(f"{path}: not an unspin thesaurus file ({PACKED_PREFIX})")
+    words = 1 + max((line.split(b"\t", 1)[0].count(b" ")
+                     for line in data[header_end:].splitlines()), default=0)
+    header = HEADER_PREFIX + header[len(PACKED_PREFIX):] + f"; max_words={words}\n"
+    return header.encode("utf-8") + data[header_end:]
+
+
+def cache_dir() -> Path:
+    """Where the unpacked thesaurus is kept: $UNSPIN_CACHE, else $XDG_CACHE_HOME/unspin,
+    else ~/.cache/unspin."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "unspin"
 
 
 def _mapped(path: Path) -> mmap.mmap:

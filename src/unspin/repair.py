@@ -30,7 +30,7 @@ from importlib import resources
 from typing import Any
 
 from unspin.lm import NGramLM, default_lm
-from unspin.records import Finding, Replacement, Spans, apply_findings
+from unspin.records import Finding, Kind, Replacement, Spans, apply_findings
 
 WORDS_FILE = "words.tsv.gz"
 """The dictionary words that fill gaps, with their unigram log10 (tools/build_words.py)."""
@@ -114,10 +114,10 @@ POSSESSIVE_RANK = 100.0
 _SEPARATORS = (" ", ", ", ". ", "-", "; ", ": ")
 _BARE_MARKS = (",", ".", ";", ":")  # end a reading that a surviving space follows
 _CLOSING_PUNCT = ",.?!;:"
-# Whole words only: without the look-behind each letter of a long run restarts the scan.
 _WHOLE_POSSESSIVE = re.compile(r"(?<![^\W\d_])[^\W\d_]+['\u2019]s(?![^\W\d_])")
 _GLUED_POSSESSIVE = re.compile(r"(?<![^\W\d_])([^\W\d_]+['\u2019]s)[^\W\d_]*")
 _GLUED_QUOTE = re.compile(r"(?<=[^\W\d_])[\"\u201c\u201d](?=[^\W\d_])")
+# Whole words only: without the look-behind each letter of a long run restarts the scan.
 _SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
 _SPEECH_GOES_ON = re.compile(
@@ -209,8 +209,14 @@ def _residue(text: str) -> list[Finding]:
 
 
 def _residue_finding(text: str, start: int, end: int, rule: str, conf: float) -> Finding:
-    return Finding(start, end - start, text[start:end], "residue", conf,
-                   (Replacement("", conf),), {"source": "repair", "rule": rule})
+    return _fix(text, start, end, "", conf, {"rule": rule}, "residue")
+
+
+def _fix(text: str, start: int, end: int, value: str, conf: float, evidence: dict[str, Any],
+         kind: Kind = "mechanical") -> Finding:
+    """The finding that repairs text[start:end] into `value`, its evidence repair's."""
+    return Finding(start, end - start, text[start:end], kind, conf,
+                   (Replacement(value, conf),), {"source": "repair", **evidence})
 
 
 # --- mojibake --------------------------------------------------------------------
@@ -227,11 +233,8 @@ def _mojibake(text: str) -> list[Finding]:
         if fixed == piece:
             continue
         for a1, a2, b1, b2 in _changed_words(piece, fixed):
-            conf = 0.95
-            findings.append(Finding(
-                offset + a1, a2 - a1, piece[a1:a2], "mechanical", conf,
-                (Replacement(fixed[b1:b2], conf),),
-                {"source": "repair", "rule": "mojibake", "fixer": f"ftfy {ftfy.__version__}"}))
+            findings.append(_fix(text, offset + a1, offset + a2, fixed[b1:b2], 0.95,
+                                 {"rule": "mojibake", "fixer": f"ftfy {ftfy.__version__}"}))
     return findings
 
 
@@ -393,13 +396,10 @@ def _split_words(text: str, doc: _DocVocabulary) -> Iterator[tuple[float, Findin
         gain = restored - damaged
         if gain < MIN_GAIN:
             continue
-        conf = 0.9
-        evidence = {"source": "repair", "rule": "split-word", "pasted": mark + " ",
-                    "overwritten": word[len(head)], "recovered_from":
-                    "document" if doc.counts[word] else "dictionary",
-                    "gain_log10": round(gain, 3)}
-        yield gain, Finding(m.start(), m.end() - m.start(), m.group(), "mechanical", conf,
-                            (Replacement(value, conf),), evidence)
+        yield gain, _fix(text, m.start(), m.end(), value, 0.9, {
+            "rule": "split-word", "pasted": mark + " ", "overwritten": word[len(head)],
+            "recovered_from": "document" if doc.counts[word] else "dictionary",
+            "gain_log10": round(gain, 3)})
 
 
 def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
@@ -440,10 +440,7 @@ def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
         gain = lm.logprob(word, ()) - lm.logprob(head.lower(), ()) - lm.logprob(tail.lower(), ())
         if gain < MIN_GAIN:
             continue
-        conf = 0.85
-        yield gain, Finding(start, end - start, text[start:end], "mechanical", conf,
-                            (Replacement(value, conf),),
-                            {"source": "repair", "rule": rule, "pasted": mark})
+        yield gain, _fix(text, start, end, value, 0.85, {"rule": rule, "pasted": mark})
 
 
 def _doubled_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
@@ -465,11 +462,8 @@ def _doubled_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int]
         if len(joined) < 2 or not doc.known(joined.lower()):
             continue
         start, end = first - len(head), first + len(token) + len(tail)
-        conf = 0.85
-        yield MIN_GAIN + 1.0, Finding(
-            start, end - start, text[start:end], "mechanical", conf,
-            (Replacement(head + tail, conf),),
-            {"source": "repair", "rule": "doubled-possessive", "pasted": token})
+        yield MIN_GAIN + 1.0, _fix(text, start, end, head + tail, 0.85,
+                                   {"rule": "doubled-possessive", "pasted": token})
 
 
 def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
@@ -501,11 +495,9 @@ def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
             continue
         j, k = best
         end = m.end(1) + k
-        conf = 0.8
-        yield gain, Finding(first, end - first, text[first:end], "mechanical", conf,
-                            (Replacement(readings[best][: end - first], conf),),
-                            {"source": "repair", "rule": "moved-possessive",
-                             "pasted": word[j:], "shift": k, "gain_log10": round(gain, 3)})
+        yield gain, _fix(text, first, end, readings[best][: end - first], 0.8, {
+            "rule": "moved-possessive", "pasted": word[j:], "shift": k,
+            "gain_log10": round(gain, 3)})
 
 
 def _known_elsewhere(word: str, doc: _DocVocabulary) -> bool:
