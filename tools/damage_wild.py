@@ -38,8 +38,9 @@ _PROTECTED = re.compile(
 
 
 def damage_wild(text: str, rng: random.Random, rate: float,
-                max_shift: int = MAX_SHIFT) -> tuple[str, int]:
-    """`text` with its protected tokens pasted back early; and how many were."""
+                max_shift: int = MAX_SHIFT, modes: tuple[str, ...] = MODES) -> tuple[str, int]:
+    """`text` with its protected tokens pasted back early, each in one of `modes`; and
+    how many were."""
     out = text
     hits = 0
     # Right to left, so earlier offsets stay valid while later ones are edited.
@@ -51,7 +52,7 @@ def damage_wild(text: str, rng: random.Random, rate: float,
         at = start - shift
         if at < 0 or "\n" in out[at:start]:
             continue
-        mode = rng.choice(MODES)
+        mode = rng.choice(modes)
         if mode == "split" and token[0] in "\"\u201d\u2019" and out[at].isalpha():
             out = out[:at] + token[0] + " " + out[at + 1 :]
         elif mode == "move":

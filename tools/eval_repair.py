@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from damage import damage
-from damage_wild import damage_wild
+from damage_wild import MODES, damage_wild
 from datasets import DEFAULT_DATA, clean_docs
 from spinner import load_forward, spin
 
@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "test"), default="test")
     parser.add_argument("--n", type=int, default=150, help="news documents")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--by-mode", action="store_true",
+                        help="also score tools/damage_wild.py one mode at a time")
     args = parser.parse_args(argv)
     try:
         pool = clean_docs(args.data, args.split, args.n, args.seed)
@@ -88,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{MAX_CLEAN_CHANGED}% of clean characters changed.\n")
     print("| damage generator | clean news: restored (docs) | spun news: restored (docs) |")
     print("|---|---|---|")
+    if args.by_mode:
+        for mode in sorted(set(MODES)):
+            generators[f"damage_wild.py, {mode} only"] = (
+                lambda t, r, m=mode: damage_wild(t, r, RATE, modes=(m,))[0])
     for name, make in generators.items():
         plain, n_plain = restored(docs, make, args.seed)
         spun_share, n_spun = restored(spun, make, args.seed)
