@@ -118,6 +118,8 @@ _WHOLE_POSSESSIVE = re.compile(r"(?<![^\W\d_])[^\W\d_]+['\u2019]s(?![^\W\d_])")
 _GLUED_POSSESSIVE = re.compile(r"(?<![^\W\d_])([^\W\d_]+['\u2019]s)[^\W\d_]*")
 _GLUED_QUOTE = re.compile(r"(?<=[^\W\d_])[\"\u201c\u201d](?=[^\W\d_])")
 # Whole words only: without the look-behind each letter of a long run restarts the scan.
+_INNER_APOSTROPHE = re.compile(r"(?<![\w'\u2019])([^\W\d_]+)(['\u2019])([^\W\d_]+)(?![\w'\u2019])")
+_CONTRACTION_TAILS = frozenset({"s", "t", "ll", "re", "ve", "d", "m", "n"})
 _SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
 _SPEECH_GOES_ON = re.compile(
@@ -301,6 +303,7 @@ def _pastes(text: str) -> list[Finding]:
     judged += _glued_quotes(text, doc, crowded)
     judged += _doubled_possessives(text, doc, crowded)
     judged += _moved_possessives(text, doc, crowded)
+    judged += _moved_apostrophes(text, doc, crowded)
     judged += _misplaced_quotes(text, doc, crowded)
     judged.sort(key=lambda pair: -pair[0])
     return _free([f for _, f in judged], [])
@@ -377,7 +380,8 @@ def _split_words(text: str, doc: _DocVocabulary) -> Iterator[tuple[float, Findin
     lm = default_lm()
     for m in _SPLIT_WORD.finditer(text):
         head, mark, tail = m.group(1), m.group(2), m.group(3)
-        if _common(head, lm) and _common(tail, lm) or _protected(text, m.start(2)):
+        if _common(head, lm) and len(tail) > 1 and _common(tail, lm) or _protected(
+                text, m.start(2)):
             continue
         words = [w for c in "abcdefghijklmnopqrstuvwxyz"
                  if doc.known(w := f"{head}{c}{tail}".lower())]
@@ -441,6 +445,24 @@ def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
         if gain < MIN_GAIN:
             continue
         yield gain, _fix(text, start, end, value, 0.85, {"rule": rule, "pasted": mark})
+
+
+def _moved_apostrophes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
+                       ) -> Iterator[tuple[float, Finding]]:
+    """A plural's possessive apostrophe moved early into its word ("S'tates" for
+    "States'", "governm'ents" for "governments'"): an apostrophe inside a word, no
+    contraction's or name's ("don't", "O'Neill", "it'll"), whose removal leaves a
+    known word ending in s, goes back to that word's end."""
+    for m in _INNER_APOSTROPHE.finditer(text):
+        head, mark, tail = m.groups()
+        joined = (head + tail).lower()
+        if (tail.lower() in _CONTRACTION_TAILS or tail[0].isupper() or len(joined) < 4
+                or not joined.endswith("s") or not doc.known(joined)
+                or doc.counts[f"{head}{mark}{tail}".lower().replace("\u2019", "'")] > 1
+                or crowded(m.start()) or _protected(text, m.start())):
+            continue
+        yield MIN_GAIN, _fix(text, m.start(), m.end(), head + tail + mark, 0.8,
+                             {"rule": "moved-apostrophe", "pasted": mark, "shift": len(tail)})
 
 
 def _joins_word(text: str, i: int, doc: _DocVocabulary, lm: NGramLM, *,
