@@ -23,7 +23,7 @@ import gzip
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -117,9 +117,9 @@ _CLOSING_PUNCT = ",.?!;:"
 _WHOLE_POSSESSIVE = re.compile(r"(?<![^\W\d_])[^\W\d_]+['\u2019]s(?![^\W\d_])")
 _GLUED_POSSESSIVE = re.compile(r"(?<![^\W\d_])([^\W\d_]+['\u2019]s)[^\W\d_]*")
 _GLUED_QUOTE = re.compile(r"(?<=[^\W\d_])[\"\u201c\u201d](?=[^\W\d_])")
-# Whole words only: without the look-behind each letter of a long run restarts the scan.
 _INNER_APOSTROPHE = re.compile(r"(?<![\w'\u2019])([^\W\d_]+)(['\u2019])([^\W\d_]+)(?![\w'\u2019])")
 _CONTRACTION_TAILS = frozenset({"s", "t", "ll", "re", "ve", "d", "m", "n"})
+# Whole words only: without the look-behind each letter of a long run restarts the scan.
 _SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
 _SPEECH_GOES_ON = re.compile(
@@ -1131,8 +1131,8 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
     mending; a new paragraph may reopen a quote that never closed. Marks are counted
     over a paragraph (lines up to a blank one) but never moved across a line break."""
     lm = default_lm()
-    inside = len(re.findall(r"[,.][\"\u201d]", text))
-    style_inside = inside >= len(re.findall(r"[\"\u201d][,.]", text))
+    style_inside = len(re.findall(r"[,.][\"\u201d]", text)) >= len(
+        re.findall(r"[\"\u201d][,.]", text))
     inside = True  # the text may begin inside a quote (an excerpt)
     for block in _PARAGRAPH.finditer(text):
         line, offset = block.group(), block.start()
@@ -1143,8 +1143,8 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
         if len(quotes) > MAX_LINE_QUOTES or crowded(offset + quotes[0]) or _protected(
                 text, offset + quotes[0]):
             continue
-        joins = {j for j in quotes if _joins_word(text, offset + j, doc, lm, loose=True)}
-        edits = _mend(line, quotes, style_inside, was_inside, joins)
+        edits = _mend(line, quotes, style_inside, was_inside,
+                      lambda j, at=offset: _joins_word(text, at + j, doc, lm, loose=True))
         for a, b, value in edits or ():
             action = {"": "dropped", " ": "read as the space it overwrote"}.get(value, "moved")
             yield MISPLACED_RANK, _fix(text, offset + a, offset + b, value, 0.7, {
@@ -1153,13 +1153,15 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
 
 
 def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
-          joins: Container[int]) -> list[tuple[int, int, str]] | None:
+          joins: Callable[[int], bool]) -> list[tuple[int, int, str]] | None:
     """The edits of the one cheapest reading of `line`'s quotes that alternates, or None
     when the line already alternates, none does, or two tie. Only a mark that breaks
     the alternation with a neighbour, or has no role where it stands, may change: a
     mark that is wrong only by the count of the line (an opening quote lost far before)
     is left alone. `inside`: the paragraph may begin inside a quote (the text's first,
-    or one after a paragraph whose last mark opened)."""
+    or one after a paragraph whose last mark opened). `joins(j)`: `_joins_word` for the
+    mark at `j`, asked only of marks that may change (a mark in a word has no role, so
+    it always may)."""
     start = "inside" if inside else None
     shapes = [_shape_at(line, j) for j in quotes]
     suspect = [shape is None for shape in shapes]
@@ -1177,6 +1179,7 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
     best: dict[tuple[str | None, Edit | None], tuple[tuple[int, float], bool, list[Edit]]] = {
         (start, None): ((0, 0.0), False, [])}
     for j, may_change in zip(quotes, suspect, strict=True):
+        joined = may_change and joins(j)
         nxt: dict[tuple[str | None, Edit | None], tuple[tuple[int, float], bool, list[Edit]]] = {}
         for (last, _), (cost, tied, edits) in best.items():
             context = line[max(j - 4, 0) : j]
@@ -1184,8 +1187,7 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
                 a, _, value = edits[-1]
                 context = line[max(a - 4, 0) : a] + value
             before = context[-1:] or " "
-            for extra, role, edit in _quote_options(line, j, before, style_inside,
-                                                    j in joins):
+            for extra, role, edit in _quote_options(line, j, before, style_inside, joined):
                 if edit and (not may_change or edits and edit[0] < edits[-1][1]):
                     continue  # a sound mark, or overlapping the previous mark's move
                 now = context + line[j + 1 : edit[1]] if edit else context
@@ -1217,6 +1219,7 @@ def _follows(last: str | None, role: str, before: str) -> bool:
     if role == "close":
         return last in ("open", "inside")
     return last != "open" or bool(_SENTENCE_END.search(before))
+
 
 @lru_cache(maxsize=1 << 16)
 def _trigram(lm: NGramLM, word: str, history: tuple[str, ...]) -> float:
