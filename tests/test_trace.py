@@ -436,3 +436,19 @@ def test_fingerprints_many_candidates_share_weigh_less() -> None:
     total = 1 + 1 + 1 / 3 + 1
     assert scores.tolist() == pytest.approx([(2 + 1 / 3) / total, (1 / 3) / total,
                                              (1 / 3) / total])
+
+
+def test_unbroken_accepts_an_in_order_passage_and_rejects_scattered_sentences() -> None:
+    from unspin.align import unbroken
+    from unspin.fingerprint import sentence_features
+
+    source = ("Acme Corp said on Monday it would close its Leeds plant. About 300 jobs at the "
+              "Leeds site will go by March. The union called the decision a betrayal. Shares "
+              "in Acme rose 4% in London trading.")
+    excerpt = ("About 300 positions at the Leeds web site will move by March. The union "
+               "known as the choice a betrayal.")
+    scattered = ("Shares in Acme rose 4% in London trading. Acme Corp said on Monday it "
+                 "would close its Leeds plant.")
+    assert unbroken(sentence_features(excerpt), source)
+    assert not unbroken(sentence_features(scattered), source)
+    assert not unbroken(sentence_features("Nothing here is from the source at all."), source)

@@ -31,19 +31,40 @@ def agreement(query: list[SentenceFeatures], source: str) -> float:
     return best[len(best) // 2] if best else 0.0
 
 
-def align(query: str, source: str) -> list[Passage]:
-    """Aligned passages of `query` and `source`, in query order."""
-    targets = sentence_features(source)
-    pairs: list[tuple[SentenceFeatures, SentenceFeatures]] = []
-    for sentence in sentence_features(query):
+def _best_targets(query: list[SentenceFeatures], targets: list[SentenceFeatures]
+                  ) -> list[SentenceFeatures | None]:
+    """Per query sentence, the target sentence it aligns with (None when no target's
+    similarity is above `MIN_SIMILARITY`)."""
+    found: list[SentenceFeatures | None] = []
+    for sentence in query:
         best, similarity = None, MIN_SIMILARITY  # strictly above
         for target in targets:
             union = len(sentence.features | target.features)
             shared = len(sentence.features & target.features)
             if union and shared / union > similarity:
                 best, similarity = target, shared / union
-        if best is not None:
-            pairs.append((sentence, best))
+        found.append(best)
+    return found
+
+
+def unbroken(query: list[SentenceFeatures], source: str) -> bool:
+    """Whether every sentence of `query` aligns with `source` and the aligned source
+    sentences follow each other: the query reads as one spun passage of the source.
+    Another text on the same story matches a sentence here and there, out of order."""
+    targets = sentence_features(source)
+    best = _best_targets(query, targets)
+    if not best or None in best:
+        return False
+    pairs = [(s, t) for s, t in zip(query, best, strict=True) if t is not None]
+    return all(_follows(a, b, targets) for a, b in zip(pairs, pairs[1:], strict=False))
+
+
+def align(query: str, source: str) -> list[Passage]:
+    """Aligned passages of `query` and `source`, in query order."""
+    targets = sentence_features(source)
+    sentences = sentence_features(query)
+    pairs = [(s, t) for s, t in zip(sentences, _best_targets(sentences, targets), strict=True)
+             if t is not None]
     passages: list[Passage] = []
     run: list[tuple[SentenceFeatures, SentenceFeatures]] = []
     for pair in pairs:
