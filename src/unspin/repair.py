@@ -465,6 +465,9 @@ def _moved_apostrophes(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
                              {"rule": "moved-apostrophe", "pasted": mark, "shift": len(tail)})
 
 
+_SENTENCE_PUNCTUATION = frozenset(".,;:!?")
+
+
 def _joins_word(text: str, i: int, doc: _DocVocabulary, lm: NGramLM, *,
                 loose: bool = False) -> bool:
     """Whether the mark at `i` sits between letters whose join is a known word of 4+
@@ -472,7 +475,9 @@ def _joins_word(text: str, i: int, doc: _DocVocabulary, lm: NGramLM, *,
     frequent words of their own either ("we"ll")."""
     head, tail = _letters_before(text, i), _letters_after(text[i + 1 :])
     word = (head + tail).lower()
-    return (bool(head and tail) and len(word) >= 4 and tail != "s" and doc.known(word)
+    plural = text[i + 2 : i + 3] in _SENTENCE_PUNCTUATION  # "other"s." but "week"s news"
+    return (bool(head and tail) and len(word) >= 4 and (tail != "s" or plural)
+            and doc.known(word)
             and (loose or not (_common(head, lm) and _common(tail, lm))))
 
 
