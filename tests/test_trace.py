@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from unspin import Index, InputError
+from unspin.align import unbroken
 from unspin.cli import main
+from unspin.fingerprint import sentence_features
 from unspin.loaders import iter_documents
 
 ENERGY = (
@@ -439,9 +441,6 @@ def test_fingerprints_many_candidates_share_weigh_less() -> None:
 
 
 def test_unbroken_accepts_an_in_order_passage_and_rejects_scattered_sentences() -> None:
-    from unspin.align import unbroken
-    from unspin.fingerprint import sentence_features
-
     source = ("Acme Corp said on Monday it would close its Leeds plant. About 300 jobs at the "
               "Leeds site will go by March. The union called the decision a betrayal. Shares "
               "in Acme rose 4% in London trading.")
@@ -449,6 +448,7 @@ def test_unbroken_accepts_an_in_order_passage_and_rejects_scattered_sentences() 
                "known as the choice a betrayal.")
     scattered = ("Shares in Acme rose 4% in London trading. Acme Corp said on Monday it "
                  "would close its Leeds plant.")
-    assert unbroken(sentence_features(excerpt), source)
-    assert not unbroken(sentence_features(scattered), source)
-    assert not unbroken(sentence_features("Nothing here is from the source at all."), source)
+    targets = sentence_features(source)
+    assert unbroken(sentence_features(excerpt), targets)
+    assert not unbroken(sentence_features(scattered), targets)
+    assert not unbroken(sentence_features("Nothing here is from the source at all."), targets)

@@ -20,14 +20,15 @@ MIN_SIMILARITY = 0.2
 more of a heavily spun copy but also pairs unrelated sentences that share a name."""
 
 
-def agreement(query: list[SentenceFeatures], source: str) -> float:
+def agreement(query: list[SentenceFeatures], targets: list[SentenceFeatures]) -> float:
     """The median, over the query's sentences, of the best feature Jaccard similarity
-    with a sentence of `source`: a spun copy or excerpt keeps each sentence's names,
-    numbers and skeleton (dev news: 0.33 or more for 99 in 100 sources), while another
-    outlet's rewrite of the same story shares facts spread over other sentences."""
-    targets = [t.features for t in sentence_features(source)]
-    best = sorted(max((len(s.features & t) / len(s.features | t) for t in targets
-                       if s.features | t), default=0.0) for s in query)
+    with one of the source's sentences `targets`: a spun copy or excerpt keeps each
+    sentence's names, numbers and skeleton (dev news: 0.33 or more for 99 in 100
+    sources), while another outlet's rewrite of the same story shares facts spread over
+    other sentences."""
+    best = sorted(max((len(s.features & t.features) / len(s.features | t.features)
+                       for t in targets if s.features | t.features), default=0.0)
+                  for s in query)
     return best[len(best) // 2] if best else 0.0
 
 
@@ -47,11 +48,11 @@ def _best_targets(query: list[SentenceFeatures], targets: list[SentenceFeatures]
     return found
 
 
-def unbroken(query: list[SentenceFeatures], source: str) -> bool:
-    """Whether every sentence of `query` aligns with `source` and the aligned source
-    sentences follow each other: the query reads as one spun passage of the source.
-    Another text on the same story matches a sentence here and there, out of order."""
-    targets = sentence_features(source)
+def unbroken(query: list[SentenceFeatures], targets: list[SentenceFeatures]) -> bool:
+    """Whether every sentence of `query` aligns with one of the source's sentences
+    `targets`, each the same as or next after the previous one's: the query reads as one
+    spun passage of the source. Another text on the same story matches a sentence here
+    and there, out of order."""
     best = _best_targets(query, targets)
     if not best or None in best:
         return False

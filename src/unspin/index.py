@@ -39,7 +39,12 @@ import numpy.typing as npt
 from unspin.align import agreement, align, unbroken
 from unspin.config import Config, validate_text
 from unspin.errors import InputError
-from unspin.fingerprint import fingerprint_pairs, fingerprints, sentence_features
+from unspin.fingerprint import (
+    SentenceFeatures,
+    fingerprint_pairs,
+    fingerprints,
+    sentence_features,
+)
 from unspin.records import Match
 
 FORMAT = "unspin-index"
@@ -243,12 +248,24 @@ class Index:
         matches: list[Match] = []
         for (doc_id, source), shared in zip(sources, scores.tolist(), strict=True):
             score = shared * _number_agreement(numbers, source) ** NUMBER_POWER
-            if (score >= config.trace_min_score or score >= MIN_UNBROKEN_SCORE and len(
-                    sentences) >= MIN_UNBROKEN_SENTENCES and unbroken(sentences, source)) \
-                    and agreement(sentences, source) >= MIN_SENTENCE_AGREEMENT:
+            if _reported(score, sentences, source, config):
                 matches.append(Match(doc_id, round(score, 4), tuple(align(text, source))))
         matches.sort(key=lambda m: -m.score)
         return matches[:top]
+
+
+def _reported(score: float, query: list[SentenceFeatures], source: str, config: Config
+              ) -> bool:
+    """Whether a candidate with `score` is reported as a source: at `trace_min_score`, or
+    from `MIN_UNBROKEN_SCORE` when the query reads as one unbroken passage of it; and
+    its sentences agree (`MIN_SENTENCE_AGREEMENT`). The source's sentences are read
+    only for a candidate whose score can pass (most of the candidates cannot)."""
+    if score < min(config.trace_min_score, MIN_UNBROKEN_SCORE):
+        return False
+    targets = sentence_features(source)
+    passes = score >= config.trace_min_score or (
+        len(query) >= MIN_UNBROKEN_SENTENCES and unbroken(query, targets))
+    return passes and agreement(query, targets) >= MIN_SENTENCE_AGREEMENT
 
 
 def _numbers(text: str) -> set[str]:
