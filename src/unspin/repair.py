@@ -128,11 +128,19 @@ _SPEECH_GOES_ON = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class _Paste:
-    """A candidate stale paste: `token` pasted at `start`, `shift` characters early."""
+    """A candidate stale paste: `token` pasted at `start`, `shift` characters early;
+    `split` when a space came with it, the two over one character ("cruise\" .\"" for
+    "cruises.\"")."""
 
     start: int
     shift: int
     token: str
+    split: bool = False
+
+    @property
+    def after(self) -> int:
+        """One past what the paste wrote (the token, and its space when split)."""
+        return self.start + len(self.token) + self.split
 
     @property
     def end(self) -> int:
@@ -341,7 +349,10 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
         i, char = m.start(), m.group()
         if char * 3 in text[max(i - 2, 0) : i + 3] or crowded(i):
             continue  # a run of three (a docstring), or no prose around: never a stale copy
-        group = [_Paste(i, k, char) for k in range(1, MAX_SHIFT + 1)
+        split = text[i + 1 : i + 2] == " " and (text[i - 1 : i].isalpha()
+                                                 or text[i - 1 : i] == " ")
+        group = [_Paste(i, k, char, cut) for cut in ((False, True) if split else (False,))
+                 for k in range(1 + cut, MAX_SHIFT + 1 + cut)
                  if text[i + k : i + k + 1] == char and "\n" not in text[i : i + k]]
         if not group or _protected(text, i) or _unrecoverable(text, i):
             continue
@@ -659,10 +670,10 @@ def _judge(text: str, group: Sequence[_Paste], doc: _DocVocabulary) -> tuple[
 
     def restored(paste: _Paste, value: str) -> str:
         return text[ws : paste.start] + value + paste.kept() + text[
-            paste.start + len(paste.token) : we]
+            paste.after : we]
 
     def score(paste: _Paste, value: str) -> float:
-        i, after = paste.start, paste.start + len(paste.token)
+        i, after = paste.start, paste.after
         window = restored(paste, value)
         total = _lm_score(window, lm, doc, local, (i - ws, i - ws + len(value)))
         if structured:
@@ -686,7 +697,7 @@ def _judge(text: str, group: Sequence[_Paste], doc: _DocVocabulary) -> tuple[
     needed = _margin_needed(text, top.paste, top.value)
     if possessive:
         return POSSESSIVE_RANK + margin, _recovered(text, top, margin, needed, readings)
-    gain = top.score - score(top.paste, top.paste.token)
+    gain = top.score - score(top.paste, text[top.paste.start : top.paste.after])
     if gain < MIN_GAIN or margin < needed:
         return None
     return gain, _recovered(text, top, margin, needed, readings)
@@ -705,7 +716,7 @@ class _Reading:
 def _restored(text: str, paste: _Paste, value: str) -> tuple[int, str]:
     """Start of the damaged stretch (its first word) and its text with `value` put back."""
     head = _letters_before(text, paste.start)
-    after = paste.start + len(paste.token)
+    after = paste.after
     return paste.start - len(head), head + value + paste.kept() + text[after : paste.end]
 
 
@@ -786,7 +797,7 @@ def _margin_needed(text: str, paste: _Paste, value: str) -> float:
     a word of which no letter is seen, `WORD_MARGIN` when it finishes one, 0 for
     punctuation and spaces."""
     head = _letters_before(text, paste.start)
-    tail = _letters_after(paste.kept() + text[paste.start + len(paste.token) :][:40])
+    tail = _letters_after(paste.kept() + text[paste.after :][:40])
     needed = 0.0
     for m in re.finditer(r"[^\W\d_]+", value):
         attached = (m.start() == 0 and head) or (m.end() == len(value) and tail)
@@ -811,8 +822,9 @@ def _prior(text: str, i: int, value: str, after: str) -> float:
         wanted = "," if _SPEECH_GOES_ON.match(after.lstrip(QUOTES + " ")) else "."
         prior = -0.3 if value[-1] == wanted else -1.5
     around = text[max(i - 1, 0) : i] + value + after[:2]
-    if "  " in around or re.search(r" [,.;:!?]|([,.;:])\1", around):
-        prior -= 3.0  # a double space, a space before punctuation, doubled punctuation
+    if "  " in around or re.search(r" [,.;:!?]|([,.;:])\1|[,.;:!?][\"\u201c\u201d]?[^\W\d_]",
+                                   around):
+        prior -= 3.0  # a double space, a space before or none after punctuation, doubled
     if value[-1] == " " and after[:1] in QUOTES and after[1:2].isspace():
         prior -= 1.5  # a quote mark standing alone between spaces
     local = _letters_before(text, i) + value + _letters_after(after)
@@ -825,7 +837,7 @@ def _prior(text: str, i: int, value: str, after: str) -> float:
 
 def _fill_values(text: str, paste: _Paste, doc: _DocVocabulary) -> Iterator[tuple[str, str]]:
     """(value, source) for each way the overwritten characters can be read."""
-    i, size, after = paste.start, paste.unknown, paste.start + len(paste.token)
+    i, size, after = paste.start, paste.unknown, paste.after
     head = _letters_before(text, i)
     following = paste.kept() + text[after : after + 40]
     tail = _letters_after(following)
@@ -842,6 +854,7 @@ def _fill_values(text: str, paste: _Paste, doc: _DocVocabulary) -> Iterator[tupl
             continue  # only the document can say how an acronym goes on
         cased = _cased(value, head, tail, text, i, doc)
         if (cased not in seen and cased.lower() != paste.token[:size].lower()  # a no-op
+                and (cased.isalpha() or not paste.split)  # a split cut a letter
                 and not _LOOSE_HYPHEN.search(f"{head}{value}{tail}")
                 and not (value.endswith(_BARE_MARKS) and following[:1].isalnum())):
             seen.add(cased)
