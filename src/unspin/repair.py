@@ -121,6 +121,9 @@ _INNER_APOSTROPHE = re.compile(r"(?<![\w'\u2019])([^\W\d_]+)(['\u2019])([^\W\d_]
 _CONTRACTION_TAILS = frozenset({"s", "t", "ll", "re", "ve", "d", "m", "n"})
 # Whole words only: without the look-behind each letter of a long run restarts the scan.
 _SPLIT_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)([\"\u201d]) ([^\W\d_]+)")
+# A moved token's place left empty, 0-4 characters on: a double space, a space before
+# punctuation ("Thecountry's" + "  deal", "afTrump'ster" + " .").
+_EMPTIED = re.compile(r"[^\n]{0,4}? [ ,.;:!?]")
 _LOOSE_HYPHEN = re.compile(r"^-|-$|\W-|-\W")
 _SPEECH_GOES_ON = re.compile(
     r"[a-z]|(?:\S+ ){0,3}(?:said|says|added|adds|told|asked|explained|according)\b")
@@ -527,16 +530,22 @@ def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
     for m in _GLUED_POSSESSIVE.finditer(text):
         word, first = m.group(1), m.start()
         glued_on = m.end() > m.end(1)  # "England's" + "to  training"
-        if not glued_on and _known_elsewhere(word[:-2].lower(), doc) or crowded(first):
-            continue
         line_end = text.find("\n", m.end(1))
         rest = text[m.end(1) : min(m.end(1) + MAX_SHIFT + 12,
                                    len(text) if line_end < 0 else line_end)]
+        emptied = _EMPTIED.match(rest) is not None
+        if (not (glued_on or emptied) and _known_elsewhere(word[:-2].lower(), doc)
+                or crowded(first)):
+            continue
+        glued_before = first > 0 and not text[first - 1].isspace() and text[
+            first - 1] not in QUOTES + "([{"  # "RHB," + "Malaysia's" + "  third"
         options = [k for k in range(1, min(MAX_SHIFT, len(rest)) + 1)
                    if rest[k - 1] == " " and not rest[k : k + 1].isalpha()]
         readings = {(j, k): word[:j] + rest[:k] + word[j:] + rest[k:]
-                    for j in range(0 if glued_on else 1, len(word) - 3)
-                    if _known_elsewhere(word[j:-2].lower(), doc)
+                    for j in range(0 if glued_on or emptied and glued_before else 1,
+                                   len(word) - 3)
+                    if (_known_elsewhere(word[j:-2].lower(), doc)
+                        or glued_on and emptied and word[j].isupper())  # "BASIX'sand  "
                     and word[j:] not in rest  # its twin follows: a copy, not a move
                     for k in options}
         if not readings:
@@ -547,7 +556,9 @@ def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
             continue
         j, k = best
         end = m.end(1) + k
-        yield gain, _fix(text, first, end, readings[best][: end - first], 0.8, {
+        # An overwrite leaves no hole: where one is seen, the move outranks any stale paste.
+        rank = gain + POSSESSIVE_RANK * emptied
+        yield rank, _fix(text, first, end, readings[best][: end - first], 0.8, {
             "rule": "moved-possessive", "pasted": word[j:], "shift": k,
             "gain_log10": round(gain, 3)})
 
