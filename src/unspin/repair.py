@@ -315,8 +315,9 @@ def _pastes(text: str) -> list[Finding]:
     judged += _doubled_possessives(text, doc, crowded)
     judged += _moved_possessives(text, doc, crowded)
     judged += _moved_apostrophes(text, doc, crowded)
-    judged += _misplaced_quotes(text, doc, crowded)
-    judged += _stops_outside(text, crowded)
+    style_inside = _punctuation_inside(text)
+    judged += _misplaced_quotes(text, doc, crowded, style_inside)
+    judged += _stops_outside(text, crowded, style_inside)
     judged.sort(key=lambda pair: -pair[0])
     return _free([f for _, f in judged], [])
 
@@ -1079,9 +1080,9 @@ _OPENS_AFTER = "([{\u2014\u2013-/"
 _CLOSES_AFTER = ".,?!;:)%"
 _SENTENCE_END = re.compile(r"[.?!:]['\u2019)]?\s+$")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
-_STOP_OUTSIDE = re.compile(r"(?<=[^\W_])[\"\u201d]([.,])(?=\s|$)")
 """Lines up to a blank one: a quote may open on one line of a wrapped paragraph and
 close on the next."""
+_STOP_OUTSIDE = re.compile(r"(?<=[^\W_])[\"\u201d]([.,])(?=\s|$)")
 MAX_LINE_QUOTES = 200
 """Lines with more double quotes are not solved (a table or a list of titles)."""
 UNOPENED_COST = 0.005
@@ -1157,8 +1158,15 @@ def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bo
     return options
 
 
-def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
-                      ) -> Iterator[tuple[float, Finding]]:
+def _punctuation_inside(text: str) -> bool:
+    """Whether the document puts a full stop or comma inside a closing quote at least as
+    often as outside it (its house style, which quote repairs follow)."""
+    return len(re.findall(r"[,.][\"\u201d]", text)) >= len(
+        re.findall(r"[\"\u201d][,.]", text))
+
+
+def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
+                      style_inside: bool) -> Iterator[tuple[float, Finding]]:
     """Double quotes whose places break a line's open/close alternation, put right by
     the fewest moves and drops that mend it ("promised\\" the" for "promised \\"the",
     "than \\"that." for "than that.\\""): a mark pasted early, moved or copied, whose
@@ -1166,8 +1174,6 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
     mending; a new paragraph may reopen a quote that never closed. Marks are counted
     over a paragraph (lines up to a blank one) but never moved across a line break."""
     lm = default_lm()
-    style_inside = len(re.findall(r"[,.][\"\u201d]", text)) >= len(
-        re.findall(r"[\"\u201d][,.]", text))
     inside = True  # the text may begin inside a quote (an excerpt)
     for block in _PARAGRAPH.finditer(text):
         line, offset = block.group(), block.start()
@@ -1187,18 +1193,20 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
                 "shift": b - a - 1, "line_quotes": len(quotes)})
 
 
-def _stops_outside(text: str, crowded: Callable[[int], bool]
+def _stops_outside(text: str, crowded: Callable[[int], bool], style_inside: bool
                    ) -> Iterator[tuple[float, Finding]]:
     """A full stop or comma after the closing mark of a quote that opens a sentence
     ("\"... poorer\". An" for "\"... poorer.\" An"): a mark moved one place early,
     where the document puts such punctuation inside (in clean BBC and Reuters news a
     quoted sentence ends outside its quote about once in a hundred)."""
-    if len(re.findall(r"[,.][\"\u201d]", text)) < len(re.findall(r"[\"\u201d][,.]", text)):
+    if not style_inside:
         return
+    quotes = [m.start() for m in _DOUBLE.finditer(text)]
     for m in _STOP_OUTSIDE.finditer(text):
         close = m.start()
-        line_start = text.rfind("\n", 0, close) + 1
-        opening = max(text.rfind(q, line_start, close) for q in DOUBLE_QUOTES)
+        line_start, _ = _line(text, close, close)
+        k = bisect.bisect_left(quotes, close)
+        opening = quotes[k - 1] if k and quotes[k - 1] >= line_start else -1
         if (opening < 0 or text[opening] == "\u201d" or not text[opening + 1].isalnum()
                 or not _sentence_start(text[line_start:opening])
                 or crowded(close) or _protected(text, close)):
