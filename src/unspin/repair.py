@@ -516,8 +516,10 @@ def _doubled_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int]
         if len(joined) < 2 or not doc.known(joined.lower()):
             continue
         start, end = first - len(head), first + len(token) + len(tail)
-        yield MIN_GAIN + 1.0, _fix(text, start, end, head + tail, 0.85,
-                                   {"rule": "doubled-possessive", "pasted": token})
+        # Glued inside a word, the copy has no other reading: it outranks a stale paste.
+        rank = POSSESSIVE_RANK + NO_RIVAL_MARGIN + 1.0 if head and tail else MIN_GAIN + 1.0
+        yield rank, _fix(text, start, end, head + tail, 0.85,
+                         {"rule": "doubled-possessive", "pasted": token})
 
 
 def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
