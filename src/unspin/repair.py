@@ -488,11 +488,12 @@ def _joins_word(text: str, i: int, doc: _DocVocabulary, lm: NGramLM, *,
                 loose: bool = False) -> bool:
     """Whether the mark at `i` sits between letters whose join is a known word of 4+
     letters ("resu"lt"), not a typed possessive ("week"s"); unless `loose`, not two
-    frequent words of their own either ("we"ll")."""
+    frequent words of their own either ("we"ll"). `loose` (a double quote, whose place
+    the paragraph's alternation also checks) takes words of 2+ letters ("s"o.")."""
     head, tail = _letters_before(text, i), _letters_after(text[i + 1 :])
     word = (head + tail).lower()
     plural = text[i + 2 : i + 3] in _SENTENCE_PUNCTUATION  # "other"s." but "week"s news"
-    return (bool(head and tail) and len(word) >= 4 and (tail != "s" or plural)
+    return (bool(head and tail) and len(word) >= (2 if loose else 4) and (tail != "s" or plural)
             and doc.known(word)
             and (loose or not (_common(head, lm) and _common(tail, lm))))
 
