@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 import unspin
-from unspin import cli, screening
+from unspin import cli
+from unspin import rows as row_module
 from unspin.errors import InputError
 from unspin.inputs import count_rows, iter_jsonl, read_text
 from unspin.records import Finding, Replacement, Report
@@ -351,7 +352,7 @@ def test_screen_writes_good_rows_in_order_and_skips_bad_ones(
 def test_screen_several_inputs_with_restore(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(screening, "check", fake_spun_check)
+    monkeypatch.setattr(row_module, "check", fake_spun_check)
     first = write(tmp_path, "a.jsonl", '{"id": "a", "text": "a table"}\n')
     second = write(tmp_path, "b.jsonl", '{"id": "b", "text": "東京"}\n')
     output = tmp_path / "out.jsonl"
@@ -402,7 +403,7 @@ def test_interrupted_screen_keeps_the_old_output(
             raise KeyboardInterrupt
         return Report(0.0, "clean")
 
-    monkeypatch.setattr(screening, "check", interrupted_later)
+    monkeypatch.setattr(row_module, "check", interrupted_later)
     source = write(tmp_path, "in.jsonl", "\n".join(SCREEN_LINES) + "\n")
     output = tmp_path / "out.jsonl"
     output.write_text("previous results\n")

@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from unspin import cli, screening
+from unspin import cli, rows, screening
 from unspin.config import Config
 from unspin.errors import InputError
 from unspin.outputs import CSV_COLUMNS, resume_ids
 from unspin.records import Report
-from unspin.screening import flat_row, screen_corpus
+from unspin.rows import flat_row
+from unspin.screening import screen_corpus
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 TEXTS = [(EXAMPLES / name).read_text("utf-8")
@@ -88,7 +89,7 @@ def test_a_document_the_check_refuses_is_skipped_by_id(tmp_path: Path) -> None:
 
 def test_reading_stays_a_bounded_number_of_chunks_ahead(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(screening, "check", fake_check)
+    monkeypatch.setattr(rows, "check", fake_check)
     pulled = []
 
     def documents(paths: Sequence[str], warn: object) -> Iterator[tuple[str, str]]:
@@ -154,7 +155,7 @@ def test_interrupted_pool_run_keeps_the_old_output(
             raise KeyboardInterrupt
         return fake_check(text)
 
-    monkeypatch.setattr(screening, "check", interrupted)
+    monkeypatch.setattr(rows, "check", interrupted)
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": "Monday" if i == 7 else "Text."})
                               + "\n" for i in range(20)))
@@ -236,7 +237,7 @@ def test_html_report_marks_the_phrases_and_is_self_contained(tmp_path: Path) -> 
     assert "<svg" in page and "screened</th><th>7<" in page
     assert page.count('<section class="doc">') == sum(
         row["verdict"] in ("spun", "uncertain")
-        for row in (screening.screen_document("x", json.loads(line)["text"])
+        for row in (rows.screen_document("x", json.loads(line)["text"])
                     for line in lines))
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import unspin
-from unspin.screening import flat_row, screen_document
+from unspin.rows import flat_row, screen_document
 
 SPUN = ("Researchers used profound learning and counterfeit consciousness to study the data. "
         "The results were published on Monday.")

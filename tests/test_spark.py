@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from unspin import InputError
-from unspin.screening import flat_row, screen_corpus, screen_document
+from unspin.rows import flat_row, screen_document
+from unspin.screening import screen_corpus
 
 SPUN = "Researchers used counterfeit consciousness and profound learning."
 

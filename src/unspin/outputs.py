@@ -1,6 +1,6 @@
 """Writers for `unspin screen` results, chosen by the output file's extension.
 
-Every writer takes the rows of `unspin.screening.screen_document` one at a time, in
+Every writer takes the rows of `unspin.rows.screen_document` one at a time, in
 order, with the text each row was made from, and holds at most a bounded part of them
 in memory:
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from unspin.errors import InputError
-from unspin.screening import flat_row
+from unspin.rows import flat_row
 
 FORMATS = (".jsonl", ".parquet", ".csv", ".html")
 """Output extensions, compared case-insensitively."""

@@ -1,14 +1,12 @@
-"""Corpus screening: the one pure per-document function every engine maps, and the
-local engine.
+"""Corpus screening on one machine: `screen_corpus`, a process pool over
+`unspin.rows.screen_document`.
 
-`screen_document` turns one document into one result row. The local engine
-(`screen_corpus`, a process pool) and the Spark job only move documents to it and rows
+The local engine and the Spark job only move documents to `screen_document` and rows
 away from it, so both give identical rows for the same input.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
@@ -22,45 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unspin.api import check
 from unspin.config import Config
 from unspin.errors import InputError
 from unspin.loaders import iter_documents
-
-TOP_PHRASES = 5
-"""Tortured phrases listed in a row's `top_phrases` (the flat exports' summary)."""
-
-
-def screen_document(doc_id: str, text: str, *, restore: bool = False,
-                    config: Config | None = None) -> dict[str, Any]:
-    """The result row of one document: `{"id", "score", "verdict", "findings",
-    "restored"?}`, the `check` report with the document's id.
-
-    Raises `InputError` for text no check can be made on (empty, oversized).
-    """
-    report = check(text, restore=restore, config=config)
-    return {"id": doc_id, **report.to_dict()}
-
-
-def flat_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A result row with scalar columns only, for CSV and Parquet: id, score, verdict,
-    n_findings, top_phrases (the most confident lexical findings, "observed -> original;
-    ..."), findings (JSON text) and restored (empty when not asked for)."""
-    lexical = sorted((f for f in row["findings"] if f["kind"] == "lexical"),
-                     key=lambda f: -f["confidence"])
-    phrases = "; ".join(
-        f"{f['text']} -> {f['replacements'][0]['value']}" if f["replacements"] else f["text"]
-        for f in lexical[:TOP_PHRASES])
-    return {
-        "id": row["id"],
-        "score": row["score"],
-        "verdict": row["verdict"],
-        "n_findings": len(row["findings"]),
-        "top_phrases": phrases,
-        "findings": json.dumps(row["findings"], ensure_ascii=False),
-        "restored": row.get("restored") or "",
-    }
-
+from unspin.outputs import check_output_path, open_output, resume_ids
+from unspin.rows import screen_document
 
 # --- the local engine -----------------------------------------------------------
 
@@ -127,8 +91,6 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
     inputs (or inside an input directory) and an unsupported output format, before
     anything is written.
     """
-    from unspin.outputs import check_output_path, open_output, resume_ids
-
     output = Path(output)
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:

@@ -1,7 +1,7 @@
 """Corpus screening on Apache Spark: `unspin screen --engine spark`, `python -m unspin.spark`.
 
 The Spark job maps the local engine's per-document function,
-`unspin.screening.screen_document`, over the documents with `mapInArrow`: each Python
+`unspin.rows.screen_document`, over the documents with `mapInArrow`: each Python
 worker loads the models on its first document and keeps them for every later task (Spark
 reuses its Python workers), and the rows are the ones the local engine writes.
 
@@ -28,7 +28,7 @@ Where the rows go depends on `output`:
 - a URI (`hdfs://`, `s3a://`, `file:///`...): a directory in Spark's own layout, written
   by the executors and replaced if it exists. `.jsonl`: part files `part-NNNNN-*.jsonl`,
   one JSON row a line, in input order across the part numbers; `.parquet`: the flat rows
-  of `unspin.screening.flat_row` (zstd), part files in input order too.
+  of `unspin.rows.flat_row` (zstd), part files in input order too.
 
 Needs the `spark` extra (`pip install 'unspin[spark]'`: pyspark with pandas and pyarrow)
 and Java 17 or newer; without them `screen_spark` raises `InputError` with a hint.
@@ -52,7 +52,8 @@ from urllib.parse import unquote
 from unspin.config import Config
 from unspin.errors import InputError
 from unspin.inputs import emptiness, make_row, parse_row
-from unspin.screening import ScreenSummary, flat_row, screen_document
+from unspin.rows import flat_row, screen_document
+from unspin.screening import ScreenSummary
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
