@@ -21,7 +21,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("unspin.known", "unspin.lexicon", "unspin.neural", "unspin.discovery",
      "unspin.discovery.sources", "unspin.discovery.shapes", "unspin.discovery.neighbours",
      "unspin.discovery.decoder", "unspin.discovery.rescore", "unspin.discovery.tagger",
-     "unspin.repair", "unspin.fingerprint", "unspin.align", "unspin.inputs",
+     "unspin.repair", "unspin.repair.common", "unspin.repair.vocabulary",
+     "unspin.repair.readings", "unspin.repair.judge", "unspin.repair.quotes",
+     "unspin.repair.pastes", "unspin.repair.residue", "unspin.repair.mojibake",
+     "unspin.fingerprint", "unspin.align", "unspin.inputs",
      "unspin.workers"),
     # the one analyze pipeline, the trace index, the document loaders
     ("unspin.score", "unspin.engine", "unspin.index", "unspin.loaders"),

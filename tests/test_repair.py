@@ -225,17 +225,17 @@ def test_mojibake_on_one_long_line_compares_bounded_pieces(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """One line with no newline costs linear time: the character diff only ever sees
     pieces of at most MOJIBAKE_PIECE characters, and each mis-decoded word is fixed."""
-    repair = importlib.import_module("unspin.repair")  # `unspin.repair` is the function
+    mojibake = importlib.import_module("unspin.repair.mojibake")
     compared: list[int] = []
-    diff = repair._changed_words
-    monkeypatch.setattr(repair, "_changed_words",
+    diff = mojibake._changed_words
+    monkeypatch.setattr(mojibake, "_changed_words",
                         lambda a, b: compared.append(len(a)) or diff(a, b))
     sentence = "The caf\u00c3\u00a9 said it would reopen next week after the storm. "
     text = sentence * 4000  # 260k characters, one line
     findings = find_repairs(text)
     assert_offsets(text, findings)
     assert len([f for f in findings if f.evidence["rule"] == "mojibake"]) == 4000
-    assert max(compared) <= repair.MOJIBAKE_PIECE
+    assert max(compared) <= mojibake.MOJIBAKE_PIECE
     assert "caf\u00e9" in repair_text(text) and "\u00c3" not in repair_text(text)
     compared.clear()
     find_repairs("caf\u00e9 " * 50_000)  # non-ASCII but nothing to fix: no diff at all

@@ -1,0 +1,281 @@
+"""Misplaced quote marks: a paragraph's double quotes must alternate open/close; the
+fewest moves that mend it."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+from unspin.lm import default_lm
+from unspin.records import Finding
+from unspin.repair.common import (
+    _DOUBLE,
+    _SPLIT_WORD,
+    MAX_SHIFT,
+    QUOTES,
+    _fix,
+    _letters_before,
+    _line,
+    _protected,
+    _sentence_start,
+)
+from unspin.repair.vocabulary import _DocVocabulary, _joins_word
+
+_OPENS_AFTER = "([{\u2014\u2013-/"
+
+
+_CLOSES_AFTER = ".,?!;:)%"
+
+
+_SENTENCE_END = re.compile(r"[.?!:]['\u2019)]?\s+$")
+
+
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
+"""Lines up to a blank one: a quote may open on one line of a wrapped paragraph and
+close on the next."""
+
+
+_STOP_OUTSIDE = re.compile(r"(?<=[^\W_])[\"\u201d]([.,])(?=\s|$)")
+
+
+MAX_LINE_QUOTES = 200
+"""Lines with more double quotes are not solved (a table or a list of titles)."""
+
+
+UNOPENED_COST = 0.005
+"""Tie-break against a reading whose paragraph closes a quote it never opened."""
+
+
+UNCLOSED_COST = 0.05
+"""Tie-break against a reading that leaves open a quote the damaged paragraph closed
+(above a move's 0.01 a character: "would\" be limited\"." is not mended by opening a
+quote at "limited. \"Microsoft" that nothing closes)."""
+
+
+MISPLACED_RANK = 0.5
+"""Below every other paste repair: where one of them explains a mark, it wins."""
+
+
+def _shape(before: str, after: str) -> str | None:
+    """"open" or "close" for a double quote between these characters, by its place
+    alone; None between two letters, two spaces or other odd neighbours."""
+    if before in " \t\n" or before in _OPENS_AFTER:
+        return "open" if after.isalnum() or after in "'\u2018$\u00a3.\u2026(" else None
+    if before.isalnum() or before in _CLOSES_AFTER or before in "'\u2019":
+        return "close" if after in " \t\n" or after in _CLOSES_AFTER + "\u2014\u2013-" else None
+    return None
+
+
+def _shape_at(line: str, j: int) -> str | None:
+    """`_shape` of the mark at `j` where it stands."""
+    return _shape(line[j - 1] if j else " ", line[j + 1] if j + 1 < len(line) else " ")
+
+
+def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bool
+                   ) -> list[tuple[tuple[int, float], str | None, tuple[int, int, str] | None]]:
+    """Ways to read the double quote at `j` of `line`, `before` the character now before
+    it: ((changes, tiebreak), role, edit); `joins`: whether taking the mark out of the
+    word it sits in leaves a known word (`_joins_word`), which a move needs.
+
+    Kept where its place gives it a role (a curly mark must agree); dropped when its
+    twin follows within `MAX_SHIFT` characters (a stale copy; free inside a word, where
+    the stale-paste rules mend what it overwrote); read as the space it overwrote when
+    its twin follows at once after a sentence (`."\"It`); moved 1-`MAX_SHIFT`
+    characters on, not past another quote or line break, to a place with a role. A
+    closing mark moved before punctuation costs a little more where the document puts
+    punctuation inside its quotes. A mark no rule here can read (in a word that it
+    does not break, of a split word, of a pair, after a digit: inches) is passed over:
+    it neither proves nor needs anything.
+    """
+    mark = line[j]
+    unread: list[tuple[tuple[int, float], str | None, tuple[int, int, str] | None]] = [
+        ((0, 0.0), None, None)]
+    after = line[j + 1] if j + 1 < len(line) else " "
+    twin = line.find(mark, j + 1, j + 2 + MAX_SHIFT)
+    glued = before.isalpha() and after.isalpha()
+    if before == mark or before.isdigit() or twin >= 0 and _SPLIT_WORD.match(
+            line, max(j - len(_letters_before(line, j)), 0)):
+        return unread
+    if glued and not joins:  # "week"s": only a copy, its twin just on, may go
+        return [((0, 0.0), None, (j, j + 1, ""))] if twin >= 0 else unread
+    if after == mark:
+        return [((1, 0.0), None, (j, j + 1, " "))] if before in ".?!" else unread
+    claimed = {"\u201c": "open", "\u201d": "close"}.get(mark)
+    options: list[tuple[tuple[int, float], str | None, tuple[int, int, str] | None]] = []
+    here = _shape(before, after)
+    if here and claimed in (None, here):
+        options.append(((0, 0.0), here, None))
+    if twin >= 0:
+        options.append(((0 if glued else 1, 0.0), None, (j, j + 1, "")))
+    for k in range(1, MAX_SHIFT + 1):
+        end = j + 1 + k
+        if end > len(line) or line[j + k] in QUOTES or line[j + k] == "\n":
+            break
+        role = _shape(line[j + k], line[end] if end < len(line) else " ")
+        if role and claimed in (None, role):
+            inside = role == "close" and style_inside and line[end : end + 1] in ",."
+            options.append(((1, 0.1 * inside + 0.01 * k), role,
+                            (j, end, line[j + 1 : end] + mark)))
+    return options
+
+
+def _punctuation_inside(text: str) -> bool:
+    """Whether the document puts a full stop or comma inside a closing quote at least as
+    often as outside it (its house style, which quote repairs follow)."""
+    return len(re.findall(r"[,.][\"\u201d]", text)) >= len(
+        re.findall(r"[\"\u201d][,.]", text))
+
+
+def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
+                      style_inside: bool) -> Iterator[tuple[float, Finding]]:
+    """Double quotes whose places break a line's open/close alternation, put right by
+    the fewest moves and drops that mend it ("promised\\" the" for "promised \\"the",
+    "than \\"that." for "than that.\\""): a mark pasted early, moved or copied, whose
+    neighbours do not glue it into a word. The line must have exactly one cheapest
+    mending; a new paragraph may reopen a quote that never closed. Marks are counted
+    over a paragraph (lines up to a blank one) but never moved across a line break."""
+    lm = default_lm()
+    inside = True  # the text may begin inside a quote (an excerpt)
+    for block in _PARAGRAPH.finditer(text):
+        line, offset = block.group(), block.start()
+        quotes = [m.start() for m in _DOUBLE.finditer(line)]
+        if not quotes:
+            continue
+        was_inside, inside = inside, _shape_at(line, quotes[-1]) == "open"
+        if len(quotes) > MAX_LINE_QUOTES or crowded(offset + quotes[0]) or _protected(
+                text, offset + quotes[0]):
+            continue
+        edits = _mend(line, quotes, style_inside, was_inside,
+                      lambda j, at=offset: _joins_word(text, at + j, doc, lm, loose=True))
+        for a, b, value in edits or ():
+            action = {"": "dropped", " ": "read as the space it overwrote"}.get(value, "moved")
+            yield MISPLACED_RANK, _fix(text, offset + a, offset + b, value, 0.7, {
+                "rule": "misplaced-quote", "pasted": line[a], "action": action,
+                "shift": b - a - 1, "line_quotes": len(quotes)})
+
+
+def _stops_outside(text: str, crowded: Callable[[int], bool], style_inside: bool
+                   ) -> Iterator[tuple[float, Finding]]:
+    """A full stop or comma after the closing mark of a quote that opens a sentence
+    ("\"... poorer\". An" for "\"... poorer.\" An"): a mark moved one place early,
+    where the document puts such punctuation inside (in clean BBC and Reuters news a
+    quoted sentence ends outside its quote about once in a hundred)."""
+    if not style_inside:
+        return
+    quotes = [m.start() for m in _DOUBLE.finditer(text)]
+    for m in _STOP_OUTSIDE.finditer(text):
+        close = m.start()
+        line_start, _ = _line(text, close, close)
+        k = bisect.bisect_left(quotes, close)
+        opening = quotes[k - 1] if k and quotes[k - 1] >= line_start else -1
+        if (opening < 0 or text[opening] == "\u201d" or not text[opening + 1].isalnum()
+                or not _sentence_start(text[line_start:opening])
+                or crowded(close) or _protected(text, close)):
+            continue
+        yield MISPLACED_RANK, _fix(text, close, close + 2, m.group(1) + text[close], 0.6, {
+            "rule": "stop-outside-quote", "pasted": text[close], "action": "moved",
+            "shift": 1})
+
+
+def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
+          joins: Callable[[int], bool]) -> list[tuple[int, int, str]] | None:
+    """The edits of the one cheapest reading of `line`'s quotes that alternates, or None
+    when the line already alternates, none does, or two tie. Only a mark that breaks
+    the alternation with a neighbour, or has no role where it stands, may change: a
+    mark that is wrong only by the count of the line (an opening quote lost far before)
+    is left alone. `inside`: the paragraph may begin inside a quote (the text's first,
+    or one after a paragraph whose last mark opened). `joins(j)`: `_joins_word` for the
+    mark at `j`, asked only of marks that may change (a mark in a word has no role, so
+    it always may)."""
+    start = "inside" if inside else None
+    shapes = [_shape_at(line, j) for j in quotes]
+    suspect = [shape is None for shape in shapes]
+    for k, (j, shape) in enumerate(zip(quotes, shapes, strict=True)):
+        last = shapes[k - 1] if k else start
+        if shape and not _follows(last, shape, line[max(j - 4, 0) : j]):
+            suspect[k] = True
+            if k:
+                suspect[k - 1] = True
+    if not any(suspect):
+        return None
+    # state: the role of the last mark kept, and how this mark was edited (which the
+    # next mark's place may depend on) -> (cost, tied, edits)
+    Edit = tuple[int, int, str]
+    best: dict[tuple[str | None, Edit | None], tuple[tuple[int, float], bool, list[Edit]]] = {
+        (start, None): ((0, 0.0), False, [])}
+    for j, may_change in zip(quotes, suspect, strict=True):
+        joined = may_change and joins(j)
+        nxt: dict[tuple[str | None, Edit | None], tuple[tuple[int, float], bool, list[Edit]]] = {}
+        for (last, _), (cost, tied, edits) in best.items():
+            context = line[max(j - 4, 0) : j]
+            if edits and edits[-1][1] == j:  # the mark before was moved or dropped
+                a, _, value = edits[-1]
+                context = line[max(a - 4, 0) : a] + value
+            before = context[-1:] or " "
+            for extra, role, edit in _quote_options(line, j, before, style_inside, joined):
+                if edit and (not may_change or edits and edit[0] < edits[-1][1]):
+                    continue  # a sound mark, or overlapping the previous mark's move
+                now = context + line[j + 1 : edit[1]] if edit else context
+                if role and not _follows(last, role, now[-4:]) or (
+                        edit and role == "close" and last == "inside"):
+                    continue  # (a mark is not moved on the guess that a quote was open)
+                state = (role if role else last, edit)
+                unopened = UNOPENED_COST if role == "close" and last == "inside" else 0.0
+                total = (cost[0] + extra[0], round(cost[1] + extra[1] + unopened, 6))
+                new = (total, tied, edits + [edit] if edit else edits)
+                if state not in nxt or total < nxt[state][0]:
+                    nxt[state] = new
+                elif total == nxt[state][0] and new[2] != nxt[state][2]:
+                    nxt[state] = (total, True, nxt[state][2])
+        if not nxt:
+            return None
+        best = nxt
+    if shapes[-1] != "open":
+        best = {state: ((cost[0], round(cost[1] + UNCLOSED_COST * (state[0] == "open"), 6)),
+                        tied, edits)
+                for state, (cost, tied, edits) in best.items()}
+    cost, tied, edits = min(best.values(), key=lambda v: v[0])
+    if tied or sum(1 for v in best.values() if v[0] == cost and v[2] != edits) or not edits:
+        return None
+    return edits
+
+
+def _follows(last: str | None, role: str, before: str) -> bool:
+    """Whether a mark of `role` after the characters `before` may follow one of role
+    `last` (None: the paragraph's first; "inside": first, and a quote may be open): a
+    close an open, or "inside"; an open a close, or an open that never closed when a new
+    sentence begins (a quoted speech going on into a new paragraph)."""
+    if role == "close":
+        return last in ("open", "inside")
+    return last != "open" or bool(_SENTENCE_END.search(before))
+
+
+def _quote_errors(line: str) -> int:
+    """Double quotes that break the open/close alternation of a line, or sit in a word."""
+    errors = 0
+    inside = False
+    for m in _DOUBLE.finditer(line):
+        role = _role(line, m.start())
+        if role in ("glued", "loose") or (role == "open") == inside:
+            errors += 1
+        else:
+            inside = not inside
+    return errors
+
+
+def _role(text: str, j: int) -> str:
+    """"open", "close", "glued" (between letters) or "loose" for the double quote at `j`."""
+    before = text[j - 1] if j > 0 else " "
+    after = text[j + 1] if j + 1 < len(text) else " "
+    if before.isalnum() and after.isalnum():
+        return "glued"
+    if before.isspace() and after.isspace():
+        return "loose"
+    if text[j] == "\u201c":
+        return "open"
+    if text[j] == "\u201d":
+        return "close"
+    if before.isspace() or before in "([{\u2014\u2013-/":
+        return "open"
+    return "open" if after.isalnum() else "close"
