@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import unspin
 from unspin import Index, InputError, loaders
 from unspin.cli import main
+from unspin.loaders import single as loader_single
 from unspin.repair import find_repairs
 from unspin.screening import screen_corpus
 
@@ -120,7 +121,7 @@ def _bomb(path: Path, unpacked: int) -> Path:
 @pytest.fixture()
 def hostile_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """One file per hostile format (the ZIP-bomb limit lowered to keep the test small)."""
-    monkeypatch.setattr(loaders, "MAX_UNPACKED_BYTES", 4 << 20)
+    monkeypatch.setattr(loader_single, "MAX_UNPACKED_BYTES", 4 << 20)
     files = {
         "corrupt.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n" + bytes(range(256)) * 64,
         "deep.html": (b"<html><body>" + b"<div>" * 50_000 + b"Deep text." + b"</div>" * 50_000

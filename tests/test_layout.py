@@ -27,7 +27,9 @@ LAYERS: list[tuple[str, ...]] = [
      "unspin.fingerprint", "unspin.align", "unspin.inputs",
      "unspin.workers"),
     # the one analyze pipeline, the trace index, the document loaders
-    ("unspin.score", "unspin.engine", "unspin.index", "unspin.loaders"),
+    ("unspin.score", "unspin.engine", "unspin.index", "unspin.loaders",
+     "unspin.loaders.common", "unspin.loaders.single", "unspin.loaders.many",
+     "unspin.loaders.files"),
     # the public API
     ("unspin.api", "unspin"),
     # the result row and its writers

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from unspin import Index, InputError, loaders
+from unspin import Index, InputError
 from unspin.cli import main
+from unspin.loaders import common as loader_common
 from unspin.loaders import count_documents, iter_documents, read_document
+from unspin.loaders import many as loader_many
 from unspin.records import Report
 
 ARTICLE = ("The results are shown in table 2 by counterfeit consciousness, the team said. "
@@ -243,7 +245,7 @@ def test_jsonl_rows(tmp_path: Path) -> None:
 
 
 def test_parquet_rows_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loaders, "PARQUET_BATCH_ROWS", 2)
+    monkeypatch.setattr(loader_many, "PARQUET_BATCH_ROWS", 2)
     path = parquet_file(tmp_path / "rows.parquet",
                         {"id": [1, 2, 3, 4, 5], "text": ["one", None, "three", " ", "five"],
                          "year": [2020] * 5}, row_group_size=3)
@@ -312,7 +314,7 @@ def test_a_bad_text_file_is_skipped_unless_strict(tmp_path: Path) -> None:
 
 
 def test_a_missing_extra_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(loaders._EXTRA, "pdf", ("no_such_module_for_unspin",))
+    monkeypatch.setitem(loader_common._EXTRA, "pdf", ("no_such_module_for_unspin",))
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(b"%PDF-1.4\n")
     hint = "reading .pdf files needs the formats extra: pip install 'unspin[formats]'"
