@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     # the public API
     ("unspin.api", "unspin"),
     # the result row and its writers
-    ("unspin.rows", "unspin.outputs"),
+    ("unspin.rows", "unspin.outputs", "unspin.outputs.writers", "unspin.outputs.report"),
     # screening a corpus on one machine
     ("unspin.screening",),
     # the adapters: thin wiring only

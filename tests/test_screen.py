@@ -19,7 +19,8 @@ import pytest
 from unspin import cli, rows, screening
 from unspin.config import Config
 from unspin.errors import InputError
-from unspin.outputs import CSV_COLUMNS, resume_ids
+from unspin.outputs import resume_ids
+from unspin.outputs.writers import CSV_COLUMNS
 from unspin.records import Report
 from unspin.rows import flat_row
 from unspin.screening import screen_corpus
@@ -243,8 +244,8 @@ def test_html_report_marks_the_phrases_and_is_self_contained(tmp_path: Path) -> 
 
 def test_html_report_shows_the_top_flagged_documents_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("unspin.outputs.HTML_MAX_DOCUMENTS", 2)
-    monkeypatch.setattr("unspin.outputs.HTML_MAX_CHARS", 50)
+    monkeypatch.setattr("unspin.outputs.report.HTML_MAX_DOCUMENTS", 2)
+    monkeypatch.setattr("unspin.outputs.report.HTML_MAX_CHARS", 50)
     source = corpus(tmp_path, n=6, bad=False)
     screen_corpus([source], tmp_path / "report.html", jobs=1)
     page = (tmp_path / "report.html").read_text("utf-8")

@@ -1,171 +1,31 @@
-"""Writers for `unspin screen` results, chosen by the output file's extension.
-
-Every writer takes the rows of `unspin.rows.screen_document` one at a time, in
-order, with the text each row was made from, and holds at most a bounded part of them
-in memory:
-
-- `.jsonl`: one JSON row a line, flushed as written (the only format `--resume` can
-  append to);
-- `.parquet`: the flat rows of `flat_row`, written in row groups (needs pyarrow, in the
-  `formats` extra);
-- `.csv`: a flag export, one line per document: id, score, verdict, n_findings,
-  top_phrases;
-- `.html`: a self-contained report (no scripts, styles inline, no external address):
-  counts by verdict, a score histogram and the highest-scoring flagged documents with
-  their tortured phrases marked.
-
-`open_output` writes to a temporary file beside the output and renames it only when the
-block completes, so an interrupted run leaves an existing output as it was; with
-`append=True` (JSON Lines only) rows are appended to the output in place instead, so an
-interrupted run keeps every finished row.
-"""
+"""The HTML report: the flagged documents, most suspicious first, their findings
+marked, and a score histogram."""
 
 from __future__ import annotations
 
-import csv
 import heapq
 import html
-import json
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any, TextIO
 
-from unspin.errors import InputError
-from unspin.rows import flat_row
-
-FORMATS = (".jsonl", ".parquet", ".csv", ".html")
-"""Output extensions, compared case-insensitively."""
-
-CSV_COLUMNS = ("id", "score", "verdict", "n_findings", "top_phrases")
-"""The columns of a `.csv` flag export."""
+from unspin.outputs.writers import RowWriter
 
 FLAGGED = ("spun", "uncertain")
 """Verdicts whose documents the HTML report shows."""
+
 
 HTML_MAX_DOCUMENTS = 500
 """Flagged documents an HTML report shows (the highest scores, earlier input first on a
 tie); the others are counted only."""
 
+
 HTML_MAX_CHARS = 20_000
 """Characters of each shown document's text in an HTML report; findings beyond are
 listed, not marked."""
 
+
 HISTOGRAM_BINS = 20
 """Score histogram bars of an HTML report (equal widths over 0..1)."""
-
-PARQUET_ROWS = 10_000
-PARQUET_CHARS = 64_000_000
-"""A Parquet row group is written when this many rows or text characters are buffered."""
-
-FORMATS_HINT = "pip install 'unspin[formats]'"
-
-
-def check_output_path(path: Path, *, append: bool = False) -> None:
-    """Raise `InputError` if `path` has no supported extension, cannot be written
-    (a directory, a missing parent directory), or `append` is asked for a format other
-    than JSON Lines."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"{path}: unsupported output format {suffix or '(no extension)'!r}; "
-                         f"use one of {', '.join(FORMATS)}")
-    if append and suffix != ".jsonl":
-        raise InputError(f"{path}: --resume needs a .jsonl output ({suffix} files are "
-                         "written whole at the end)")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory")
-    if not path.parent.is_dir():
-        raise InputError(f"{path}: directory {path.parent} does not exist")
-    if suffix == ".parquet":
-        _pyarrow()
-
-
-class RowWriter:
-    """Base of the writers: `write` each row, then `finish` once; `abort` on failure."""
-
-    skipped = 0
-    """Documents skipped by the run, for the writers that summarize (HTML)."""
-
-    def write(self, row: dict[str, Any], text: str) -> None:
-        """Add the result row of one document and the text it was screened from."""
-        raise NotImplementedError
-
-    def finish(self) -> None:
-        """Complete the file (footer, last row group) and close it."""
-        raise NotImplementedError
-
-    def abort(self) -> None:
-        """Close the file without completing it."""
-        self.finish()
-
-
-class JsonlWriter(RowWriter):
-    """One `json.dumps(row)` a line, UTF-8, flushed to the OS after each row."""
-
-    def __init__(self, handle: TextIO) -> None:
-        self.handle = handle
-
-    def write(self, row: dict[str, Any], text: str) -> None:
-        self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.handle.flush()
-
-    def finish(self) -> None:
-        self.handle.close()
-
-
-class CsvWriter(RowWriter):
-    """The `CSV_COLUMNS` of each row's `flat_row`, with a header line."""
-
-    def __init__(self, handle: TextIO) -> None:
-        self.handle = handle
-        self.csv = csv.writer(handle)
-        self.csv.writerow(CSV_COLUMNS)
-
-    def write(self, row: dict[str, Any], text: str) -> None:
-        flat = flat_row(row)
-        self.csv.writerow([flat[column] for column in CSV_COLUMNS])
-
-    def finish(self) -> None:
-        self.handle.close()
-
-
-class ParquetWriter(RowWriter):
-    """The `flat_row` of each row, buffered and written a row group at a time."""
-
-    def __init__(self, path: str) -> None:
-        pa, pq = _pyarrow()
-        self.pa = pa
-        self.schema = pa.schema([
-            ("id", pa.string()), ("score", pa.float64()), ("verdict", pa.string()),
-            ("n_findings", pa.int64()), ("top_phrases", pa.string()),
-            ("findings", pa.string()), ("restored", pa.string()),
-        ])
-        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd")
-        self.buffer: list[dict[str, Any]] = []
-        self.chars = 0
-
-    def write(self, row: dict[str, Any], text: str) -> None:
-        flat = flat_row(row)
-        self.buffer.append(flat)
-        self.chars += len(flat["findings"]) + len(flat["restored"]) + len(flat["top_phrases"])
-        if len(self.buffer) >= PARQUET_ROWS or self.chars >= PARQUET_CHARS:
-            self._flush()
-
-    def finish(self) -> None:
-        self._flush()
-        self.writer.close()
-
-    def abort(self) -> None:
-        self.writer.close()
-
-    def _flush(self) -> None:
-        if self.buffer:
-            self.writer.write_table(self.pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
-            self.chars = 0
 
 
 class HtmlWriter(RowWriter):
@@ -229,103 +89,6 @@ class HtmlWriter(RowWriter):
         return _PAGE.format(
             title=_e(self.title), counts=counts, histogram=_histogram_svg(self.bins),
             note=note, documents=documents or "<p>No document was flagged.</p>")
-
-
-@contextmanager
-def open_output(path: Path, *, append: bool = False, title: str = "unspin screen report"
-                ) -> Iterator[RowWriter]:
-    """The writer for `path`'s format; the file is complete only when the block is.
-
-    Without `append` the rows go to a temporary file beside `path`, which replaces it
-    when the block completes and is removed if it fails, so an existing output is never
-    half-overwritten. With `append` (JSON Lines only) rows are appended to `path` in
-    place, flushed one by one, and what was written stays on failure.
-    """
-    check_output_path(path, append=append)
-    suffix = path.suffix.lower()
-    if append:
-        writer = JsonlWriter(open(path, "a", encoding="utf-8", newline=""))  # noqa: SIM115
-        try:
-            yield writer
-        finally:
-            writer.finish()
-        return
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".part")
-    writer: RowWriter | None = None
-    try:
-        if suffix == ".parquet":
-            os.close(descriptor)
-            writer = ParquetWriter(temporary)
-        else:
-            handle = open(descriptor, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            if suffix == ".jsonl":
-                writer = JsonlWriter(handle)
-            elif suffix == ".csv":
-                writer = CsvWriter(handle)
-            else:
-                writer = HtmlWriter(handle, title)
-        yield writer
-        writer.finish()
-        os.chmod(temporary, _default_file_mode())  # mkstemp makes it private (0600)
-        os.replace(temporary, path)
-    except BaseException:
-        if writer is not None:
-            with suppress(Exception):
-                writer.abort()
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def resume_ids(path: Path) -> set[str]:
-    """The ids of the rows of an earlier run's JSON Lines output, to skip on `--resume`.
-
-    A last line without its newline (a run killed mid-write) is cut off the file, so
-    appending starts on a fresh line; any other line that is not a result row raises
-    `InputError`. A missing file has no ids.
-    """
-    ids: set[str] = set()
-    if not path.exists():
-        return ids
-    check_output_path(path, append=True)
-    complete = 0
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith(b"\n"):
-                break  # cut below
-            complete += len(line)
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                row = None
-            if not isinstance(row, dict) or not isinstance(row.get("id"), str):
-                raise InputError(f"{path}:{number}: not an `unspin screen` result row; "
-                                 "cannot resume into this file")
-            ids.add(row["id"])
-    if complete < path.stat().st_size:
-        with open(path, "r+b") as handle:
-            handle.truncate(complete)
-    return ids
-
-
-def _pyarrow() -> tuple[Any, Any]:
-    """`pyarrow` and `pyarrow.parquet`, or an InputError naming the extra to install."""
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:
-        raise InputError(f"Parquet output needs pyarrow: {FORMATS_HINT}") from None
-    return pyarrow, pyarrow.parquet
-
-
-def _default_file_mode() -> int:
-    """The mode a new file gets under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _e(value: object) -> str:
