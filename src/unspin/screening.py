@@ -23,7 +23,6 @@ from typing import Any
 from unspin.config import Config
 from unspin.errors import InputError
 from unspin.loaders import iter_documents
-from unspin.outputs import check_output_path, open_output, resume_ids
 from unspin.rows import screen_document
 
 # --- the local engine -----------------------------------------------------------
@@ -91,6 +90,12 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
     inputs (or inside an input directory) and an unsupported output format, before
     anything is written.
     """
+    from unspin.outputs import (  # the writers cost every CLI start-up 6 ms otherwise
+        check_output_path,
+        open_output,
+        resume_ids,
+    )
+
     output = Path(output)
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:

@@ -174,7 +174,5 @@ def _documents(sources: list[list[_File]], warn: Warn, strict: bool
 _EXTRACTORS: dict[str, Callable[[str], str]] = {
     "text": _text, "pdf": _pdf_text, "html": _html_file_text, "docx": _docx_text,
     "jats": _jats_text}
-
-
 _MULTI: dict[str, Callable[[str, Callable[[InputError], None]], Iterator[tuple[str, str]]]] = {
     "jsonl": _jsonl_documents, "parquet": _parquet_documents, "warc": _warc_documents}

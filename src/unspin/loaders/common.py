@@ -18,31 +18,23 @@ from unspin.errors import InputError
 Warn = Callable[[str], None]
 """Receives one line, `LOCATION: problem`, per document skipped."""
 
-
 SINGLE_KINDS = {".txt": "text", ".pdf": "pdf", ".html": "html", ".htm": "html",
                 ".docx": "docx", ".xml": "jats"}
 """File suffix -> kind, for files that hold one document."""
-
 
 MULTI_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
                ".warc": "warc", ".warc.gz": "warc"}
 """File suffix -> kind, for files that hold many documents."""
 
-
 SUFFIXES = tuple(SINGLE_KINDS) + tuple(MULTI_KINDS)
-
 
 _EXTRA = {"pdf": ("pypdf",), "html": ("trafilatura",), "docx": ("docx",),
           "parquet": ("pyarrow",), "warc": ("warcio", "trafilatura")}
 """Kind -> the modules of the `formats` extra it needs."""
-
-
 _QUIET_LOGGERS = ("pypdf", "trafilatura", "htmldate", "courlan", "justext", "warcio")
 """Libraries whose warnings about a malformed file would otherwise reach stderr."""
 
-
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-
 
 _JATS_SKIPPED = frozenset({
     "ref-list", "fig", "fig-group", "table-wrap", "table-wrap-group", "disp-formula",

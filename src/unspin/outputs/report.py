@@ -13,16 +13,13 @@ from unspin.outputs.writers import RowWriter
 FLAGGED = ("spun", "uncertain")
 """Verdicts whose documents the HTML report shows."""
 
-
 HTML_MAX_DOCUMENTS = 500
 """Flagged documents an HTML report shows (the highest scores, earlier input first on a
 tie); the others are counted only."""
 
-
 HTML_MAX_CHARS = 20_000
 """Characters of each shown document's text in an HTML report; findings beyond are
 listed, not marked."""
-
 
 HISTOGRAM_BINS = 20
 """Score histogram bars of an HTML report (equal widths over 0..1)."""

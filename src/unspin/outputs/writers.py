@@ -13,13 +13,9 @@ from unspin.rows import flat_row
 CSV_COLUMNS = ("id", "score", "verdict", "n_findings", "top_phrases")
 """The columns of a `.csv` flag export."""
 
-
 PARQUET_ROWS = 10_000
-
-
 PARQUET_CHARS = 64_000_000
 """A Parquet row group is written when this many rows or text characters are buffered."""
-
 
 FORMATS_HINT = "pip install 'unspin[formats]'"
 

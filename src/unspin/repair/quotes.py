@@ -23,36 +23,20 @@ from unspin.repair.common import (
 from unspin.repair.vocabulary import _DocVocabulary, _joins_word
 
 _OPENS_AFTER = "([{\u2014\u2013-/"
-
-
 _CLOSES_AFTER = ".,?!;:)%"
-
-
 _SENTENCE_END = re.compile(r"[.?!:]['\u2019)]?\s+$")
-
-
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
 """Lines up to a blank one: a quote may open on one line of a wrapped paragraph and
 close on the next."""
-
-
 _STOP_OUTSIDE = re.compile(r"(?<=[^\W_])[\"\u201d]([.,])(?=\s|$)")
-
-
 MAX_LINE_QUOTES = 200
 """Lines with more double quotes are not solved (a table or a list of titles)."""
-
-
 UNOPENED_COST = 0.005
 """Tie-break against a reading whose paragraph closes a quote it never opened."""
-
-
 UNCLOSED_COST = 0.05
 """Tie-break against a reading that leaves open a quote the damaged paragraph closed
 (above a move's 0.01 a character: "would\" be limited\"." is not mended by opening a
 quote at "limited. \"Microsoft" that nothing closes)."""
-
-
 MISPLACED_RANK = 0.5
 """Below every other paste repair: where one of them explains a mark, it wins."""
 
