@@ -1,4 +1,4 @@
-"""The command line (`unspin.cli`) and the input readers behind it (`unspin.inputs`).
+"""The command line (`unspin.cli`) and the input readers behind it (`unspin.io.inputs`).
 
 The engine is exercised only through results that hold for any engine (offsets
 match the text, a plain sentence restores to itself); verdict-specific paths use
@@ -19,10 +19,12 @@ import pytest
 
 import unspin
 from unspin import cli
-from unspin import rows as row_module
-from unspin.errors import InputError
-from unspin.inputs import count_rows, iter_jsonl, read_text
-from unspin.records import Finding, Replacement, Report
+from unspin.cli import commands
+from unspin.cli.terminal import Progress
+from unspin.core.errors import InputError
+from unspin.core.records import Finding, Replacement, Report
+from unspin.io.inputs import count_rows, iter_jsonl, read_text
+from unspin.screening import document as row_module
 
 NON_ASCII = "Café naïve — 東京\nThe results are shown in table 2 by counterfeit consciousness.\n"
 CLEAN = "The cat sat on the mat. It was a sunny day."
@@ -215,7 +217,7 @@ def test_check_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_check_json_offsets_are_code_points(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "check", fake_spun_check)
+    monkeypatch.setattr(commands, "check", fake_spun_check)
     path = write(tmp_path, "doc.txt", NON_ASCII)
     assert cli.main(["check", path, "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
@@ -227,7 +229,7 @@ def test_check_json_offsets_are_code_points(
 def test_check_text_summary(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "check", fake_spun_check)
+    monkeypatch.setattr(commands, "check", fake_spun_check)
     path = write(tmp_path, "doc.txt", NON_ASCII)
     assert cli.main(["check", path, "--restore"]) == 1
     assert capsys.readouterr().out == (
@@ -240,7 +242,8 @@ def test_check_text_summary(
 
 def test_check_clean_text_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "check", lambda text, restore=False, config=None: Report(0.1, "clean"))
+    monkeypatch.setattr(commands, "check",
+                        lambda text, restore=False, config=None: Report(0.1, "clean"))
     assert cli.main(["check", write(tmp_path, "a.txt", CLEAN)]) == 0
     assert capsys.readouterr().out == "verdict: clean  score: 0.10  findings: 0\n"
 
@@ -281,7 +284,7 @@ def test_library_input_error_names_the_path(
     def too_long(text: str, *, restore: bool = False, config: object = None) -> Report:
         raise InputError("input has 9 characters; the limit is 5")
 
-    monkeypatch.setattr(cli, "check", too_long)
+    monkeypatch.setattr(commands, "check", too_long)
     path = write(tmp_path, "long.txt", "123456789")
     assert cli.main(["check", path]) == 2
     assert error_line(capsys.readouterr().err) == (
@@ -293,7 +296,7 @@ def test_internal_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     def broken(text: str, *, restore: bool = False, config: object = None) -> Report:
         raise RuntimeError("model file corrupt")
 
-    monkeypatch.setattr(cli, "check", broken)
+    monkeypatch.setattr(commands, "check", broken)
     assert cli.main(["check", write(tmp_path, "a.txt", CLEAN)]) == 2
     assert "RuntimeError: model file corrupt" in error_line(capsys.readouterr().err)
 
@@ -304,7 +307,7 @@ def test_keyboard_interrupt_exits_130_quietly(
     def interrupted(text: str, *, restore: bool = False, config: object = None) -> Report:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "check", interrupted)
+    monkeypatch.setattr(commands, "check", interrupted)
     assert cli.main(["check", write(tmp_path, "a.txt", CLEAN)]) == 130
     assert capsys.readouterr() == ("", "")
 
@@ -422,7 +425,7 @@ def test_screen_progress_bar_only_on_a_terminal(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert cli.main(["screen", source, "-o", output]) == 0
     err = capsys.readouterr().err
-    assert f"\r[{'#' * cli._Progress.WIDTH}] 6/6 docs\n" in err
+    assert f"\r[{'#' * Progress.WIDTH}] 6/6 docs\n" in err
     assert err.endswith("screened 3 documents, skipped 3\n")
 
 
@@ -473,13 +476,13 @@ def test_neural_without_the_extra_is_one_line_and_exit_2(
     command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import unspin.engine as engine
+    import unspin.pipeline.engine as engine
 
     def missing() -> None:
         raise InputError(engine.INSTALL_HINT)
 
     monkeypatch.setattr(engine, "neural_scorer", missing)
-    monkeypatch.setattr(cli, "neural_scorer", missing)
+    monkeypatch.setattr(commands, "neural_scorer", missing)
     if command == "screen":
         path = write(tmp_path, "in.jsonl", '{"id": "a", "text": "Some text."}\n')
         argv = [command, path, "--output", str(tmp_path / "out.jsonl"), "--neural"]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import unspin
-from unspin.tokens import words
+from unspin.core.tokens import words
 
 ROOT = Path(__file__).parents[1]
 CASE = json.loads((ROOT / "tests/golden/demo.json").read_text("utf-8"))

@@ -9,13 +9,13 @@ import pytest
 
 import unspin
 from unspin import Config, InputError
+from unspin.core.lm import default_lm
+from unspin.core.tokens import sentences
 from unspin.discovery.decoder import propose
+from unspin.discovery.lexicon import ReverseThesaurus
 from unspin.discovery.rescore import rescore
 from unspin.discovery.sources import Sources
-from unspin.engine import analyze
-from unspin.lexicon import ReverseThesaurus
-from unspin.lm import default_lm
-from unspin.tokens import sentences
+from unspin.pipeline.engine import analyze
 
 THESAURUS_ONLY = frozenset({"moby", "mythes", "wordnet"})
 
@@ -90,7 +90,7 @@ def test_rescore_picks_the_variant_the_scorer_prefers(tiny: ReverseThesaurus) ->
 
 
 def test_neural_without_the_extra_is_a_clear_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import unspin.engine as engine
+    import unspin.pipeline.engine as engine
 
     def missing() -> None:
         raise InputError(engine.INSTALL_HINT)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from unspin.align import align
-from unspin.fingerprint import (
+from unspin.trace.align import align
+from unspin.trace.fingerprint import (
     PLACEHOLDER,
     fingerprint_pairs,
     fingerprints,

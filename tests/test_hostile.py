@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import unspin
-from unspin import Index, InputError, loaders
+from unspin import Index, InputError
 from unspin.cli import main
-from unspin.loaders import single as loader_single
+from unspin.io import loaders
+from unspin.io.loaders import single as loader_single
 from unspin.repair import find_repairs
 from unspin.screening import screen_corpus
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from unspin.lexicon import Link, ReverseThesaurus, SortedTable, default_thesaurus, source_names
+from unspin.discovery.lexicon import (
+    Link,
+    ReverseThesaurus,
+    SortedTable,
+    default_thesaurus,
+    source_names,
+)
 
 FIXTURE = (
     "#unspin-thesaurus v3 sources: 1=Moby 2=MyThes 4=WordNet; max_words=2\n"
@@ -229,7 +235,7 @@ def test_shipped_learned_maps_come_from_listed_pairs_only() -> None:
     """Rebuilding from the listed (not held-out) PPS pairs gives the shipped file."""
     from learn_maps import build
 
-    from unspin.lexicon import LEARNED_FILE, parse_learned
+    from unspin.discovery.lexicon import LEARNED_FILE, parse_learned
 
     shipped = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data" / LEARNED_FILE
     rebuilt, _, _ = build(SHARED)
@@ -263,7 +269,7 @@ def test_gzipped_file_is_unpacked_once_into_the_cache(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import gzip
 
-    from unspin.lexicon import CACHE_ENV
+    from unspin.discovery.lexicon import CACHE_ENV
 
     packed = tmp_path / "tiny.tsv.gz"
     packed.write_bytes(gzip.compress(FIXTURE.replace(

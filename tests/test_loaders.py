@@ -1,4 +1,4 @@
-"""`unspin.loaders`: documents from text, JSON Lines, Parquet, PDF, HTML, DOCX, JATS XML
+"""`unspin.io.loaders`: documents from text, JSON Lines, Parquet, PDF, HTML, DOCX, JATS XML
 and WARC files and from directories of them, and the commands that read them.
 
 Every fixture is made here, in `tmp_path`; the libraries of the `formats` extra are
@@ -15,10 +15,10 @@ import pytest
 
 from unspin import Index, InputError
 from unspin.cli import main
-from unspin.loaders import common as loader_common
-from unspin.loaders import count_documents, iter_documents, read_document
-from unspin.loaders import many as loader_many
-from unspin.records import Report
+from unspin.core.records import Report
+from unspin.io.loaders import common as loader_common
+from unspin.io.loaders import count_documents, iter_documents, read_document
+from unspin.io.loaders import many as loader_many
 
 ARTICLE = ("The results are shown in table 2 by counterfeit consciousness, the team said. "
            "A second sentence of the article follows, with more words in it.")
@@ -349,7 +349,7 @@ def test_cli_check_a_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str],
         seen.append(text)
         return Report(0.1, "clean")
 
-    monkeypatch.setattr("unspin.cli.check", fake_check)
+    monkeypatch.setattr("unspin.cli.commands.check", fake_check)
     pdf = text_pdf(tmp_path / "paper.pdf", ["A paper about counterfeit consciousness."])
     assert main(["check", str(pdf)]) == 0
     assert seen == ["A paper about counterfeit consciousness."]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unspin.neural import INSTALL_HINT, NeuralLM, default_neural_lm
+from unspin.discovery.neural import INSTALL_HINT, NeuralLM, default_neural_lm
 
 needs_extra = pytest.mark.skipif(
     not NeuralLM.available(),

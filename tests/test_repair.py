@@ -21,9 +21,9 @@ import pytest
 from damage import TOKEN, damage
 
 import unspin
-import unspin.engine as engine
+import unspin.pipeline.engine as engine
 from unspin import Config, cli
-from unspin.records import Finding, Replacement
+from unspin.core.records import Finding, Replacement
 from unspin.repair import find_repairs, repair_text
 
 GOLDEN = Path(__file__).parent / "golden" / "repair.json"

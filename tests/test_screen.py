@@ -1,4 +1,4 @@
-"""Corpus screening: the local engine (`screen_corpus`), its writers (`unspin.outputs`)
+"""Corpus screening: the local engine (`screen_corpus`), its writers (`unspin.io.outputs`)
 and `unspin screen`.
 
 Corpora are a few dozen short documents; the process pool has two workers.
@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 
-from unspin import cli, rows, screening
-from unspin.config import Config
-from unspin.errors import InputError
-from unspin.outputs import resume_ids
-from unspin.outputs.writers import CSV_COLUMNS
-from unspin.records import Report
-from unspin.rows import flat_row
+from unspin import cli
+from unspin.core.config import Config
+from unspin.core.errors import InputError
+from unspin.core.records import Report
+from unspin.io.outputs import resume_ids
+from unspin.io.outputs.writers import CSV_COLUMNS, flat_row
+from unspin.screening import document as rows
+from unspin.screening import local as screening
 from unspin.screening import screen_corpus
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -244,8 +245,8 @@ def test_html_report_marks_the_phrases_and_is_self_contained(tmp_path: Path) -> 
 
 def test_html_report_shows_the_top_flagged_documents_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("unspin.outputs.report.HTML_MAX_DOCUMENTS", 2)
-    monkeypatch.setattr("unspin.outputs.report.HTML_MAX_CHARS", 50)
+    monkeypatch.setattr("unspin.io.outputs.report.HTML_MAX_DOCUMENTS", 2)
+    monkeypatch.setattr("unspin.io.outputs.report.HTML_MAX_CHARS", 50)
     source = corpus(tmp_path, n=6, bad=False)
     screen_corpus([source], tmp_path / "report.html", jobs=1)
     page = (tmp_path / "report.html").read_text("utf-8")

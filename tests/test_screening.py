@@ -7,7 +7,8 @@ import json
 import pytest
 
 import unspin
-from unspin.rows import flat_row, screen_document
+from unspin.io.outputs.writers import flat_row
+from unspin.screening.document import screen_document
 
 SPUN = ("Researchers used profound learning and counterfeit consciousness to study the data. "
         "The results were published on Monday.")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from unspin.core.lm import default_lm
+from unspin.core.tokens import sentences
+from unspin.discovery.lexicon import GLOVE, SHAPE
 from unspin.discovery.neighbours import NeighbourSource, default_neighbours, same_stem
 from unspin.discovery.shapes import ShapeSource
-from unspin.lexicon import GLOVE, SHAPE
-from unspin.lm import default_lm
-from unspin.tokens import sentences
 
 
 def test_neighbours_propose_close_words_of_other_stems() -> None:

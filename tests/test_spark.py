@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from unspin import InputError
-from unspin.rows import flat_row, screen_document
+from unspin.io.outputs.writers import flat_row
 from unspin.screening import screen_corpus
+from unspin.screening.document import screen_document
 
 SPUN = "Researchers used counterfeit consciousness and profound learning."
 
@@ -184,7 +185,7 @@ def test_spark_refuses_what_it_cannot_read(spark: Any, tmp_path: Path) -> None:
         screen_spark([str(corpus)], str(tmp_path / "out.txt"))
     with pytest.raises(InputError, match="must end in .jsonl or .parquet"):
         screen_spark([str(corpus)], (tmp_path / "out.csv").as_uri())
-    with pytest.raises(InputError, match="is an input"):
+    with pytest.raises(InputError, match="is also an input"):
         screen_spark([str(corpus)], str(corpus))
     with pytest.raises(InputError, match="cannot reach its file system"):
         screen_spark([str(corpus)], "nosuchfs://host/out.jsonl")
@@ -214,7 +215,7 @@ def test_cli_screen_engine_spark(spark: Any, tmp_path: Path,
 
 
 def test_job_errors_are_one_line() -> None:
-    from unspin.spark import SparkJobError, _job_error
+    from unspin.screening.spark_job import SparkJobError, _job_error
 
     trace = ("An error occurred while calling o93.collectToPython.\n"
              "org.apache.spark.SparkException: Job aborted due to stage failure: Task 0\n"
@@ -241,7 +242,7 @@ def test_missing_pyspark_is_an_input_error(monkeypatch: pytest.MonkeyPatch,
 def test_missing_java_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
     if _spark_missing() is not None and "java" not in (_spark_missing() or ""):
         pytest.skip("pyspark is not installed: its check comes first")
-    from unspin import spark
+    from unspin.screening import spark_job as spark
 
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setattr(spark.shutil, "which", lambda name: None)

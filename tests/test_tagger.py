@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 import unspin
-from unspin import Config, engine, score
+from unspin import Config
+from unspin.core.errors import InputError
+from unspin.core.tokens import Token, sentences
 from unspin.discovery import tagger as tg
-from unspin.errors import InputError
-from unspin.tokens import Token, sentences
+from unspin.pipeline import engine, score
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "home", "window", "##s", "financial", ",", "'",
          "s", "cafe", "the"]

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from unspin import Index, InputError
-from unspin.align import unbroken
 from unspin.cli import main
-from unspin.fingerprint import sentence_features
-from unspin.loaders import iter_documents
+from unspin.io.loaders import iter_documents
+from unspin.trace.align import unbroken
+from unspin.trace.fingerprint import sentence_features
 
 ENERGY = (
     "Northwind Power said on Tuesday that it would close its coal plant in Leeds by 2027. "
@@ -112,6 +112,18 @@ def test_query_of_an_indexed_text_and_of_an_unrelated_one(index: Index) -> None:
     assert index.query("Too short.") == []
 
 
+def test_query_many_gives_each_query_in_order_and_skips_refused_ones(index: Index) -> None:
+    skipped: list[str] = []
+    queries = [("q1", SPUN), ("blank", "  \n"), ("q2", UNRELATED), ("q3", RAIL)]
+    results = list(index.query_many(queries, top=1, skip=skipped.append))
+    assert [(query_id, [m.id for m in matches]) for query_id, matches in results] == [
+        ("q1", ["energy"]), ("q2", []), ("q3", ["rail"])]
+    assert results[0][1] == index.query(SPUN, top=1)
+    assert len(skipped) == 1 and skipped[0].startswith("blank: ") and "empty" in skipped[0]
+    with pytest.raises(InputError, match="empty"):
+        list(index.query_many(queries))  # without skip, a refused query raises
+
+
 def test_add_then_query_finds_the_added_document(index: Index) -> None:
     assert index.query(UNRELATED) == []
     assert index.add([("recipe", UNRELATED)]) == 1
@@ -137,7 +149,7 @@ def test_add_with_a_duplicate_id_leaves_the_index_unchanged(
 
 def test_an_add_that_fails_after_writing_a_segment_does_not_block_the_next(
         index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("unspin.index.SEGMENT_DOCS", 1)
+    monkeypatch.setattr("unspin.trace.index.SEGMENT_DOCS", 1)
     with pytest.raises(InputError, match="duplicate document id"):
         index.add([("extra", UNRELATED), ("rail", RAIL)])  # "extra" is written, then fails
     assert len(Index.open(index.path)) == 3
@@ -428,7 +440,7 @@ def test_a_templated_report_with_other_figures_is_no_copy(tmp_path: Path) -> Non
 def test_fingerprints_many_candidates_share_weigh_less() -> None:
     import numpy as np
 
-    from unspin.index import _weighted_containment
+    from unspin.trace.index import _weighted_containment
 
     query = np.array([1, 2, 3, 4], dtype=np.uint32)
     # Candidate 0 holds 1 and 2 alone; 3 is held by all three candidates; 4 by none.

@@ -67,7 +67,7 @@ def synonyms_of(word: str) -> list[str]:
     """Up to VARIANTS one-word synonyms from unspin's thesaurus, padded with fillers."""
     found: list[str] = []
     try:
-        from unspin.lexicon import default_thesaurus
+        from unspin.discovery.lexicon import default_thesaurus
 
         for link in default_thesaurus().originals(word):
             cand = link.original
@@ -100,7 +100,7 @@ def run_one(args: argparse.Namespace) -> dict[str, float | int | str]:
     source, text = load_text(args.data)
     jobs = workload(text)
     start = time.perf_counter()
-    from unspin.neural import NeuralLM
+    from unspin.discovery.neural import NeuralLM
 
     lm = NeuralLM(n_threads=args.threads[0], n_batch=args.batch[0], n_ctx=args.n_ctx)
     load_s = time.perf_counter() - start
@@ -146,7 +146,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args)))
         return
-    from unspin.neural import INSTALL_HINT, NeuralLM
+    from unspin.discovery.neural import INSTALL_HINT, NeuralLM
 
     if not NeuralLM.available():
         sys.exit(f"bench_neural: {INSTALL_HINT}")

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from unspin.index import Index
-from unspin.tokens import STOPWORDS
+from unspin.core.tokens import STOPWORDS
+from unspin.trace.index import Index
 
 # Function words roughly by English frequency (Zipf rank order); those the fingerprints
 # do not treat as function words are left out below.

@@ -63,7 +63,7 @@ def written_by_people(rows: list[tuple[str, str, int, str, str]], data: Path) ->
     """Tortured phrases (lower case) that occur in the clean dev documents."""
     import datasets  # the evaluation's splits, so the test split stays unseen
 
-    from unspin.tokens import words
+    from unspin.core.tokens import words
 
     wanted = {tuple(words(r[0])) for r in rows}
     longest = max(len(w) for w in wanted)
@@ -86,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = load_pairs(args.pps)
     if args.data:
-        from unspin.tokens import words
+        from unspin.core.tokens import words
 
         common = written_by_people(rows, args.data)
         dropped = [r for r in rows if " ".join(words(r[0])) in common]

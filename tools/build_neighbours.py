@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from unspin.core.lm import default_lm
 from unspin.discovery.neighbours import DATA_FILE
-from unspin.lm import default_lm
 
 OUT = Path(__file__).resolve().parents[1] / "src/unspin/data" / DATA_FILE
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pocketsphinx import get_model_path
 
-from unspin.lm import default_lm
+from unspin.core.lm import default_lm
 from unspin.repair import WORDS_FILE
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "unspin" / "data" / WORDS_FILE

@@ -1,13 +1,13 @@
 """Fit the confidence and document-score models on the DEV split; write data/calibration.json.
 
 1. Finding confidence: logistic regression of "this discovery proposal hits a real
-   spinner edit" on `unspin.score.finding_features`, over proposals from dev news spun by
+   spinner edit" on `unspin.pipeline.score.finding_features`, over proposals from dev news spun by
    the spinners of tools/folds.py (all of them for the shipped model; all but the fold
    under test when tools/eval.py fits one per fold), dev science abstracts with held-out
    PPS pairs (the known list is off for those pairs), and clean dev news and science.
    The reporting cut is the least confidence that keeps clean dev flags within
    `--budget` per 1,000 words in news and in science alike.
-2. Document score: logistic regression of "spun" on `unspin.score.features` over the same
+2. Document score: logistic regression of "spun" on `unspin.pipeline.score.features` over the same
    spun documents (plus abstracts with listed pairs) and the clean ones.
 The test split is never read here; `make eval` reports on it.
 """
@@ -29,8 +29,9 @@ from folds import FOLDS, Fold
 from spinner import Spun
 
 import unspin
-from unspin.records import Finding
-from unspin.score import (
+from unspin.core.records import Finding
+from unspin.core.tokens import words
+from unspin.pipeline.score import (
     FEATURES,
     apply_model,
     context_features,
@@ -39,7 +40,6 @@ from unspin.score import (
     revise,
     scorer_name,
 )
-from unspin.tokens import words
 
 OUT = Path(__file__).resolve().parents[1] / "src/unspin/data/calibration.json"
 BUDGET = 0.25

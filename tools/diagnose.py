@@ -21,8 +21,8 @@ from folds import FOLDS, Fold
 
 import unspin
 from unspin import Config
+from unspin.core.tokens import words
 from unspin.discovery.sources import sources_for
-from unspin.tokens import words
 
 
 def coverage(fold: Fold, docs: list[datasets.SpunDoc], hops_from: int) -> str:
@@ -74,7 +74,7 @@ def fill(fold: Fold, docs: list[datasets.SpunDoc], k: int, per_doc: int) -> str:
     next tokens after the spun text before it (left context only): the reach of LM fill."""
     import numpy as np
 
-    from unspin.neural import default_neural_lm
+    from unspin.discovery.neural import default_neural_lm
 
     lm = default_neural_lm()
     llm = lm._llm

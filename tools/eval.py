@@ -46,10 +46,10 @@ from spinner import Edit, load_forward
 
 import unspin
 from unspin import Config, Finding, Report
+from unspin.core.records import apply_findings
+from unspin.core.tokens import Token, sentences, words
 from unspin.discovery.sources import sources_for
-from unspin.records import apply_findings
 from unspin.repair import find_repairs
-from unspin.tokens import Token, sentences, words
 
 DAMAGE_RATE = 0.5
 

@@ -22,8 +22,8 @@ from eval import auc
 from folds import FOLDS
 from spinner import Spun
 
+from unspin.core.tokens import sentences
 from unspin.discovery.tagger import Tagger, load_tagger
-from unspin.tokens import sentences
 
 
 def word_scores(tagger: Tagger, doc: Spun) -> tuple[list[float], list[int]]:

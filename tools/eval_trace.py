@@ -50,7 +50,7 @@ from eval import overridden
 from spinner import load_forward, spin
 
 from unspin import Config
-from unspin.index import Index
+from unspin.trace.index import Index
 
 NEAR_DUP = 0.2
 """Share of a document's raw word 3-grams another document must hold to count as its
@@ -332,7 +332,7 @@ def raw_scores(index: Index, queries: Sequence[Query], config: Config) -> list[R
     """Every re-ranked candidate of each query with its score, no threshold applied
     (alignment is skipped: it does not change the scores and costs the most)."""
     loose = replace(config, trace_min_score=0.0)
-    with mock.patch("unspin.index.align", lambda query, source: []):
+    with mock.patch("unspin.trace.index.align", lambda query, source: []):
         return [[(m.id, m.score) for m in index.query(q.text, top=config.trace_candidates,
                                                        config=loose)] for q in queries]
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from spinner import STOPWORDS
 
-from unspin.config import Config
+from unspin.core.config import Config
+from unspin.discovery.lexicon import MOBY, MYTHES, WORDNET, default_thesaurus
 from unspin.discovery.neighbours import default_neighbours, same_stem
-from unspin.lexicon import MOBY, MYTHES, WORDNET, default_thesaurus
 
 TAGGERS = Path(__file__).resolve().parents[1] / "build"
 GLOVE_SPIN_SIMILARITY = 0.75

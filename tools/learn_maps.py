@@ -6,7 +6,7 @@ applies to phrases no list knows ("profound neural organization"). Only the pair
 `datasets.pps_split` lists (about 80%) are read: the held-out 20% stay unseen, so
 discovery can be evaluated on them. Output: src/unspin/data/learned_maps.tsv,
 `observed<TAB>original<TAB>support` (support: how many distinct pairs teach it),
-which `unspin.lexicon` merges into the reverse thesaurus as source "pps-learned".
+which `unspin.discovery.lexicon` merges into the reverse thesaurus as source "pps-learned".
 
 Alignment of one pair (`align`): same number of words -> position by position,
 each differing word and each differing run of 2-3 adjacent words; otherwise the
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from datasets import DEFAULT_DATA, Pair, load_pps_pairs, pps_split
 
-from unspin.lexicon import ReverseThesaurus
-from unspin.tokens import STOPWORDS, words
+from unspin.core.tokens import STOPWORDS, words
+from unspin.discovery.lexicon import ReverseThesaurus
 
 MAX_RUN_WORDS = 3
 OUTPUT = Path("src/unspin/data/learned_maps.tsv")
@@ -129,7 +129,7 @@ def scorable(support: Counter[Mapping]) -> tuple[Counter[Mapping], int]:
     Discovery never looks up a word the LM does not know, and an unknown original
     scores -7 per word; returns the kept maps and how many were dropped.
     """
-    from unspin.lm import default_lm
+    from unspin.core.lm import default_lm
 
     lm = default_lm()
     kept = Counter({

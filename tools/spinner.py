@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from unspin.tokens import match_case
+from unspin.core.tokens import match_case
 
 _STOPWORD_TEXT = """
     a about above after again against all also although am an and any are around as at
@@ -84,9 +84,10 @@ class Spun:
 def load_forward() -> dict[str, list[str]]:
     """The lexicon's forward map, or `SAMPLE_FORWARD` (with a note) if it is unavailable."""
     try:
-        from unspin.lexicon import default_thesaurus
+        from unspin.discovery.lexicon import default_thesaurus
     except ImportError:
-        print("note: unspin.lexicon unavailable; using spinner.SAMPLE_FORWARD", file=sys.stderr)
+        print("note: unspin.discovery.lexicon unavailable; using spinner.SAMPLE_FORWARD",
+              file=sys.stderr)
         return SAMPLE_FORWARD
     return default_thesaurus().forward()
 
@@ -129,7 +130,7 @@ def _commonness(synonym: str) -> float:
     """How likely a dictionary spinner is to pick `synonym`: the unigram probability of
     its rarest word under the 3-gram LM. Spinner dictionaries list everyday words
     ("stated" for "said"), not a thesaurus's rarest ("returned for answer")."""
-    from unspin.lm import default_lm
+    from unspin.core.lm import default_lm
 
     lm = default_lm()
     return 10.0 ** min(lm.logprob(w, ()) for w in synonym.split())

@@ -30,8 +30,8 @@ from spinner import Spun
 from torch import nn
 from torch.nn import functional as F
 
+from unspin.core.tokens import sentences
 from unspin.discovery import tagger as tg
-from unspin.tokens import sentences
 
 RANK = 16
 """LoRA rank: 16 adds about 0.7M trainable weights (1.3 MB at float16) to the 22M frozen."""

@@ -1,27 +1,35 @@
 """unspin: detect, explain and reverse machine-spun text.
 
-The library is the product; the CLI (and later the service and the Spark job) are
-thin adapters over these functions, so every entry point gives identical results.
+The library is the product; the CLI, the web service and the Spark job are thin
+adapters over these functions, so every entry point gives identical results. The
+package's layers, bottom up: `core`, the stages (`discovery`, `repair`, `trace`, `io`),
+`pipeline`, `api`, `screening`, then the adapters (`cli`, `serve`, `spark`).
 """
 
 from typing import TYPE_CHECKING
 
 from unspin.api import check, repair, restore
-from unspin.config import Config
-from unspin.errors import InputError
-from unspin.records import Finding, Match, Passage, Replacement, Report
+from unspin.core.config import Config
+from unspin.core.errors import InputError
+from unspin.core.records import Finding, Match, Passage, Replacement, Report
 
 if TYPE_CHECKING:
-    from unspin.index import Index
+    from unspin.screening import screen_corpus
+    from unspin.trace.index import Index
 
 
 def __getattr__(name: str) -> object:
-    """`unspin.Index` and `unspin.__version__` are looked up on first use: the first
-    needs the trace index's imports, the second importlib.metadata (50 ms of start-up)."""
+    """`unspin.Index`, `unspin.screen_corpus` and `unspin.__version__` are looked up on
+    first use: they need the trace index's imports, the process pool's and
+    importlib.metadata (50 ms of start-up)."""
     if name == "Index":
-        from unspin.index import Index
+        from unspin.trace.index import Index
 
         return Index
+    if name == "screen_corpus":
+        from unspin.screening import screen_corpus
+
+        return screen_corpus
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -44,4 +52,5 @@ __all__ = [
     "check",
     "repair",
     "restore",
+    "screen_corpus",
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from unspin.config import Config
-from unspin.engine import analyze, apply_findings, validate_text
-from unspin.records import Report
+from unspin.core.config import Config
+from unspin.core.records import Report
+from unspin.pipeline.engine import analyze, apply_findings, validate_text
 from unspin.repair import repair_text
 
 

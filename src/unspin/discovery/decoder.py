@@ -21,11 +21,11 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from unspin.config import Config
+from unspin.core.config import Config
+from unspin.core.lm import NGramLM
+from unspin.core.tokens import STOPWORDS, Token
+from unspin.discovery.lexicon import Link
 from unspin.discovery.sources import Sources
-from unspin.lexicon import Link
-from unspin.lm import NGramLM
-from unspin.tokens import STOPWORDS, Token
 
 
 @dataclass(frozen=True, slots=True)

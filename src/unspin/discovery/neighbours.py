@@ -17,7 +17,7 @@ from importlib import resources
 
 import numpy as np
 
-from unspin.lexicon import GLOVE, Link
+from unspin.discovery.lexicon import GLOVE, Link
 
 DATA_FILE = "neighbours.npz"
 

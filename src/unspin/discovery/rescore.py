@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
+from unspin.core.tokens import Token, match_case
 from unspin.discovery.decoder import Option, Proposal
-from unspin.tokens import Token, match_case
 
 
 class SentenceScorer(Protocol):
-    """What rescoring needs of a neural LM (unspin.neural.NeuralLM has it)."""
+    """What rescoring needs of a neural LM (unspin.discovery.neural.NeuralLM has it)."""
 
     name: str
 

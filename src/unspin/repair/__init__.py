@@ -23,7 +23,7 @@ residue), `mojibake`, `pastes` (stale pastes of quotes and possessives: candidat
 
 from __future__ import annotations
 
-from unspin.records import Finding, apply_findings
+from unspin.core.records import Finding, apply_findings
 from unspin.repair.common import MOJIBAKE_PIECE, WORDS_FILE, _free
 from unspin.repair.mojibake import _mojibake
 from unspin.repair.pastes import _pastes

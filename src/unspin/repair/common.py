@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unspin.records import Finding, Kind, Replacement, Spans
+from unspin.core.records import Finding, Kind, Replacement, Spans
 
 WORDS_FILE = "words.tsv.gz"
 """The dictionary words that fill gaps, with their unigram log10 (tools/build_words.py)."""

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from unspin.lm import default_lm
-from unspin.records import Finding, Replacement
+from unspin.core.lm import default_lm
+from unspin.core.records import Finding, Replacement
 from unspin.repair.common import (
     _CLOSING_PUNCT,
     _SPEECH_GOES_ON,

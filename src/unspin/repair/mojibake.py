@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from unspin.records import Finding
+from unspin.core.records import Finding
 from unspin.repair.common import _SPACES, MOJIBAKE_PIECE, _fix
 
 

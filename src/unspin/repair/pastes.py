@@ -8,8 +8,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from unspin.lm import NGramLM, default_lm
-from unspin.records import Finding
+from unspin.core.lm import NGramLM, default_lm
+from unspin.core.records import Finding
 from unspin.repair.common import (
     _CONTRACTION_TAILS,
     _EMPTIED,

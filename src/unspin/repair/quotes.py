@@ -7,8 +7,8 @@ import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from unspin.lm import default_lm
-from unspin.records import Finding
+from unspin.core.lm import default_lm
+from unspin.core.records import Finding
 from unspin.repair.common import (
     _DOUBLE,
     _SPLIT_WORD,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from unspin.records import Finding
+from unspin.core.records import Finding
 from unspin.repair.common import _CITATION_CUE, _ID_TOKEN, _RESIDUE_LINE, _fix
 
 

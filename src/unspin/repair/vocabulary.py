@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
 
-from unspin.lm import NGramLM
+from unspin.core.lm import NGramLM
 from unspin.repair.common import (
     _SCORED_WORD,
     _WORD,

@@ -2,7 +2,7 @@
 
 Each query sentence is paired with the source sentence sharing the most features that
 survive spinning (names, numbers, kept words, skeleton trigrams; see
-`unspin.fingerprint.sentence_features`); runs of pairs that follow each other in both
+`unspin.trace.fingerprint.sentence_features`); runs of pairs that follow each other in both
 texts become one passage.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from unspin.fingerprint import SentenceFeatures, sentence_features
-from unspin.records import Passage
+from unspin.core.records import Passage
+from unspin.trace.fingerprint import SentenceFeatures, sentence_features
 
 _CLOSING = re.compile(r"[.!?;:]*[\"'\u201d\u2019)\]]*")
 

@@ -7,19 +7,19 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from unspin.errors import InputError
-from unspin.inputs import (
+from unspin.core.errors import InputError
+from unspin.io.inputs import (
     emptiness,
     iter_jsonl,
     make_row,
 )
-from unspin.loaders.common import (
+from unspin.io.loaders.common import (
     _HTML_TYPES,
     _import,
     _NothingToRead,
     _one_line,
 )
-from unspin.loaders.single import _html_text
+from unspin.io.loaders.single import _html_text
 
 PARQUET_BATCH_ROWS = 256
 """Rows read from a Parquet file at a time (documents can be long: keep memory flat)."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 
-from unspin.errors import InputError
+from unspin.core.errors import InputError
 
 Warn = Callable[[str], None]
 """Receives one line, `LOCATION: problem`, per document skipped."""

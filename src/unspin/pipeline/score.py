@@ -21,8 +21,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from unspin.config import Config
-from unspin.records import Finding
+from unspin.core.config import Config
+from unspin.core.records import Finding
 
 FEATURES = (
     "gain", "prior", "echo", "log_repeats", "parts", "title_phrase", "caps_word", "agreement",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import zipfile
 from xml.etree import ElementTree
 
-from unspin.errors import InputError
-from unspin.inputs import (
+from unspin.core.errors import InputError
+from unspin.io.inputs import (
     decode,
     read_bytes,
 )
-from unspin.loaders.common import (
+from unspin.io.loaders.common import (
     _JATS_SKIPPED,
     _import,
     _NothingToRead,

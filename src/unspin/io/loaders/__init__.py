@@ -40,15 +40,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 
-from unspin.errors import InputError
-from unspin.inputs import (
+from unspin.core.errors import InputError
+from unspin.io.inputs import (
     STDIN,
     count_rows,
     emptiness,
     read_bytes,
     read_text,
 )
-from unspin.loaders.common import (
+from unspin.io.loaders.common import (
     MULTI_KINDS,
     SINGLE_KINDS,
     SUFFIXES,
@@ -59,9 +59,14 @@ from unspin.loaders.common import (
     _require,
     kind_of,
 )
-from unspin.loaders.files import _files
-from unspin.loaders.many import _jsonl_documents, _parquet_documents, _parquet_file, _warc_documents
-from unspin.loaders.single import _docx_text, _html_file_text, _jats_text, _pdf_text, _text
+from unspin.io.loaders.files import _files
+from unspin.io.loaders.many import (
+    _jsonl_documents,
+    _parquet_documents,
+    _parquet_file,
+    _warc_documents,
+)
+from unspin.io.loaders.single import _docx_text, _html_file_text, _jats_text, _pdf_text, _text
 
 __all__ = ["MULTI_KINDS", "SINGLE_KINDS", "SUFFIXES", "MissingExtra", "Warn",
            "count_documents", "holds_many", "iter_documents", "kind_of", "read_document"]

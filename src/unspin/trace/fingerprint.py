@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from unspin.tokens import STOPWORDS
+from unspin.core.tokens import STOPWORDS
 
 SKELETON_N = 5
 """Skeleton n-gram length. Longer n-grams are rarer in unrelated text (fewer false

@@ -1,6 +1,6 @@
 """Writers for `unspin screen` results, chosen by the output file's extension.
 
-Every writer takes the rows of `unspin.rows.screen_document` one at a time, in
+Every writer takes the rows of `unspin.screening.screen_document` one at a time, in
 order, with the text each row was made from, and holds at most a bounded part of them
 in memory:
 
@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from unspin.errors import InputError
-from unspin.outputs.report import HtmlWriter
-from unspin.outputs.writers import (
+from unspin.core.errors import InputError
+from unspin.io.outputs.report import HtmlWriter
+from unspin.io.outputs.writers import (
     CsvWriter,
     JsonlWriter,
     ParquetWriter,

@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,16 +36,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from unspin.align import agreement, align, unbroken
-from unspin.config import Config, validate_text
-from unspin.errors import InputError
-from unspin.fingerprint import (
+from unspin.core.config import Config, validate_text
+from unspin.core.errors import InputError
+from unspin.core.records import Match
+from unspin.trace.align import agreement, align, unbroken
+from unspin.trace.fingerprint import (
     SentenceFeatures,
     fingerprint_pairs,
     fingerprints,
     sentence_features,
 )
-from unspin.records import Match
 
 FORMAT = "unspin-index"
 VERSION = 1
@@ -75,11 +75,11 @@ news, power 2 with `Config.trace_min_score` 0.25 kept recall@1 at 0.99 (copies) 
 0.97 (half excerpts) and left 0.97 of hard unsourced texts unmatched (0.85 with plain
 fingerprint containment; 0.94 with power 1)."""
 MIN_SENTENCE_AGREEMENT = 0.25
-"""Least median sentence agreement (`unspin.align.agreement`) of a reported source. On
+"""Least median sentence agreement (`unspin.trace.align.agreement`) of a reported source. On
 dev news it cut the hard unsourced texts matched from 3% to 2% at the same recall@1."""
 MIN_UNBROKEN_SCORE = 0.10
 """Least score of a source under `Config.trace_min_score` that is still reported when
-the query reads as one unbroken spun passage of it (`unspin.align.unbroken`: each of
+the query reads as one unbroken spun passage of it (`unspin.trace.align.unbroken`: each of
 its sentences, `MIN_UNBROKEN_SENTENCES` or more, aligns with the next sentence of the
 source). Short excerpts of heavily spun copies keep few fingerprints (dev news: the
 true source of every missed half excerpt ranked first at 0.11-0.23), while no hard
@@ -252,6 +252,23 @@ class Index:
                 matches.append(Match(doc_id, round(score, 4), tuple(align(text, source))))
         matches.sort(key=lambda m: -m.score)
         return matches[:top]
+
+    def query_many(self, queries: Iterable[tuple[str, str]], *, top: int = 5,
+                   config: Config | None = None, skip: Callable[[str], None] | None = None
+                   ) -> Iterator[tuple[str, list[Match]]]:
+        """`(id, matches)` for each `(id, text)` of `queries`, in order, as `query` finds
+        them. A text `query` refuses (empty, oversized) raises `InputError`, or with
+        `skip` is left out and `skip` gets "ID: why"."""
+        for query_id, text in queries:
+            try:
+                matches = self.query(text, top=top, config=config)
+            except InputError as error:
+                if skip is None:
+                    raise
+                skip(f"{query_id}: {error}")
+                continue
+            yield query_id, matches
+
 
 
 def _reported(score: float, query: list[SentenceFeatures], source: str, config: Config

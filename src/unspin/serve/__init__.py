@@ -13,7 +13,7 @@
 
 Limits: a request body over `max_bytes` gets 413; a request that computes for over
 `timeout` seconds gets 503. The computing (check, restore, repair, extract, trace)
-runs in up to `workers` worker processes (`unspin.workers`): one that runs over is
+runs in up to `workers` worker processes (`unspin.serve.workers`): one that runs over is
 killed, so a slow request never keeps a worker busy after its 503.
 Nothing is written to disk unless `store` is given: then every result is saved there
 as one JSON file. Needs `pip install 'unspin[serve]'`.
@@ -41,13 +41,13 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unspin import Index, InputError, __version__, check, restore
-from unspin.config import Config
-from unspin.engine import validate_text
-from unspin.loaders import read_document
-from unspin.records import Finding, apply_findings
+from unspin.core.config import Config
+from unspin.core.records import Finding, apply_findings
+from unspin.io.loaders import read_document
+from unspin.pipeline.engine import validate_text
 from unspin.repair import find_repairs
 from unspin.screening import default_jobs
-from unspin.workers import CallTimeout, Workers
+from unspin.serve.workers import CallTimeout, Workers
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_TIMEOUT_S = 30.0

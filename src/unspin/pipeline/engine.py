@@ -6,20 +6,20 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from unspin.config import Config
-from unspin.config import validate_text as validate_text  # re-exported
+from unspin.core.config import Config
+from unspin.core.config import validate_text as validate_text  # re-exported
+from unspin.core.errors import InputError
+from unspin.core.lm import NGramLM, default_lm
+from unspin.core.records import Finding, Replacement, Report, Spans
+from unspin.core.records import apply_findings as apply_findings  # re-exported
+from unspin.core.tokens import STOPWORDS, Token, match_case, sentences
 from unspin.discovery import tagger as tagger_module
 from unspin.discovery.decoder import Proposal, propose
+from unspin.discovery.known import KnownList, KnownMatch, default_known_list
+from unspin.discovery.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
 from unspin.discovery.rescore import SentenceScorer, rescore
 from unspin.discovery.sources import sources_for
-from unspin.errors import InputError
-from unspin.known import KnownList, KnownMatch, default_known_list
-from unspin.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
-from unspin.lm import NGramLM, default_lm
-from unspin.records import Finding, Replacement, Report, Spans
-from unspin.records import apply_findings as apply_findings  # re-exported
-from unspin.repair import find_repairs
-from unspin.score import (
+from unspin.pipeline.score import (
     confidence,
     confidence_cut,
     doc_score,
@@ -27,7 +27,7 @@ from unspin.score import (
     in_context,
     scorer_name,
 )
-from unspin.tokens import STOPWORDS, Token, match_case, sentences
+from unspin.repair import find_repairs
 
 FAST_LM_NAME = "CMU en-us 3-gram (pocketsphinx)"
 INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
@@ -58,7 +58,7 @@ def _with_article(
 def neural_scorer() -> SentenceScorer:
     """The neural scorer, or an InputError naming the extra to install."""
     try:
-        from unspin.neural import default_neural_lm
+        from unspin.discovery.neural import default_neural_lm
     except ImportError as error:  # numpy or llama_cpp missing
         raise InputError(INSTALL_HINT) from error
     try:

@@ -1,5 +1,5 @@
 """Corpus screening on one machine: `screen_corpus`, a process pool over
-`unspin.rows.screen_document`.
+`unspin.screening.document.screen_one`.
 
 The local engine and the Spark job only move documents to `screen_document` and rows
 away from it, so both give identical rows for the same input.
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unspin.config import Config
-from unspin.errors import InputError
-from unspin.loaders import iter_documents
-from unspin.rows import screen_document
+from unspin.core.config import Config
+from unspin.core.errors import InputError
+from unspin.io.loaders import iter_documents
+from unspin.screening.document import screen_document, screen_one
 
 # --- the local engine -----------------------------------------------------------
 
@@ -71,8 +71,8 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
                   progress: Callable[[], None] | None = None) -> ScreenSummary:
     """Screen every document of `inputs` into `output`, one result row per document.
 
-    `inputs` are anything `unspin.loaders.iter_documents` reads (files or directories);
-    the output format follows `output`'s extension (`unspin.outputs.FORMATS`). `jobs`
+    `inputs` are anything `unspin.io.loaders.iter_documents` reads (files or directories);
+    the output format follows `output`'s extension (`unspin.io.outputs.FORMATS`). `jobs`
     worker processes (default: `default_jobs()`; 1 runs in this process) screen chunks
     of documents while this process reads the next ones and writes the finished ones,
     always in input order, so the output is the same whatever `jobs` is. A bounded
@@ -90,7 +90,7 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
     inputs (or inside an input directory) and an unsupported output format, before
     anything is written.
     """
-    from unspin.outputs import (  # the writers cost every CLI start-up 6 ms otherwise
+    from unspin.io.outputs import (  # the writers cost every CLI start-up 6 ms otherwise
         check_output_path,
         open_output,
         resume_ids,
@@ -102,7 +102,7 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
         raise InputError(f"jobs must be at least 1, not {jobs}")
     config = config or Config()
     check_output_path(output, append=resume)
-    _refuse_overlap(output, inputs)
+    refuse_overlap(output, inputs)
     reader = _Reader(inputs)  # checks every input
     reader.done = resume_ids(output) if resume else set()
     skip = skip or (lambda message: None)
@@ -185,7 +185,7 @@ def _screened(chunks: Iterable[list[_Entry]], executor: ProcessPoolExecutor | No
     chunks ahead."""
     if executor is None:
         for chunk in chunks:
-            yield chunk, [_screen_one(e[1], e[2], restore, config) for e in chunk
+            yield chunk, [screen_one(e[1], e[2], restore, config) for e in chunk
                           if e[0] == "doc"]
         return
     ahead = jobs * CHUNKS_IN_FLIGHT_PER_JOB
@@ -258,24 +258,10 @@ def _exit_with(parent: int) -> None:
 def _screen_chunk(docs: list[tuple[str, str]]) -> list[dict[str, Any] | str]:
     """In a worker: the result of each document of a chunk."""
     restore, config = _worker_options
-    return [_screen_one(doc_id, text, restore, config) for doc_id, text in docs]
+    return [screen_one(doc_id, text, restore, config) for doc_id, text in docs]
 
 
-def _screen_one(doc_id: str, text: str, restore: bool, config: Config) -> dict[str, Any] | str:
-    """The result row of one document, or why it cannot be screened."""
-    try:
-        f"{doc_id}{text}".encode()
-    except UnicodeEncodeError:
-        return "contains an unpaired surrogate (\\ud800-\\udfff)"
-    try:
-        return screen_document(doc_id, text, restore=restore, config=config)
-    except InputError as error:
-        return str(error)
-    except Exception as error:  # a bug on one document must not sink a corpus run
-        return f"internal error: {type(error).__name__}: {error}"
-
-
-def _refuse_overlap(output: Path, inputs: Sequence[str]) -> None:
+def refuse_overlap(output: Path, inputs: Sequence[str]) -> None:
     """Raise `InputError` if `output` is one of `inputs` or lies inside an input directory
     (it would be read back as input)."""
     target = output.resolve()

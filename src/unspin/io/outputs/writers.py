@@ -1,4 +1,5 @@
-"""Row writers by format: JSON Lines, CSV and Parquet, each taking result rows one at a time."""
+"""Row writers by format: JSON Lines, CSV and Parquet, each taking result rows one at a time,
+and `flat_row`, the scalar form of a result row that CSV and Parquet hold."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import json
 import os
 from typing import Any, TextIO
 
-from unspin.errors import InputError
-from unspin.rows import flat_row
+from unspin.core.errors import InputError
 
 CSV_COLUMNS = ("id", "score", "verdict", "n_findings", "top_phrases")
 """The columns of a `.csv` flag export."""
@@ -18,6 +18,30 @@ PARQUET_CHARS = 64_000_000
 """A Parquet row group is written when this many rows or text characters are buffered."""
 
 FORMATS_HINT = "pip install 'unspin[formats]'"
+
+
+TOP_PHRASES = 5
+"""Tortured phrases listed in a row's `top_phrases` (the flat exports' summary)."""
+
+
+def flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A result row with scalar columns only, for CSV and Parquet: id, score, verdict,
+    n_findings, top_phrases (the most confident lexical findings, "observed -> original;
+    ..."), findings (JSON text) and restored (empty when not asked for)."""
+    lexical = sorted((f for f in row["findings"] if f["kind"] == "lexical"),
+                     key=lambda f: -f["confidence"])
+    phrases = "; ".join(
+        f"{f['text']} -> {f['replacements'][0]['value']}" if f["replacements"] else f["text"]
+        for f in lexical[:TOP_PHRASES])
+    return {
+        "id": row["id"],
+        "score": row["score"],
+        "verdict": row["verdict"],
+        "n_findings": len(row["findings"]),
+        "top_phrases": phrases,
+        "findings": json.dumps(row["findings"], ensure_ascii=False),
+        "restored": row.get("restored") or "",
+    }
 
 
 class RowWriter:

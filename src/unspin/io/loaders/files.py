@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import PurePath
 
-from unspin.errors import InputError
-from unspin.inputs import (
+from unspin.core.errors import InputError
+from unspin.io.inputs import (
     iter_jsonl,
     read_bytes,
 )
-from unspin.loaders.common import SUFFIXES, _File, _require, kind_of
-from unspin.loaders.many import _parquet_file
+from unspin.io.loaders.common import SUFFIXES, _File, _require, kind_of
+from unspin.io.loaders.many import _parquet_file
 
 
 def _files(path: str, direct: bool) -> list[_File]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from unspin.tokens import Token, words
+from unspin.core.tokens import Token, words
 
 _OP = re.compile(r'\b(AND|ADN|NOT)\s+(?:"([^"]+)"|(\S+(?:\s+(?!AND\b|NOT\b|OR\b)\S+)*))')
 

@@ -1,5 +1,5 @@
 """Reading user input at the byte level (a text file, stdin, JSON Lines) with one-line
-errors; `unspin.loaders` builds the document formats and corpora on top of it.
+errors; `unspin.io.loaders` builds the document formats and corpora on top of it.
 
 Every problem a user can cause becomes an `InputError` whose message names the
 path, so the adapters can print it as is instead of a traceback.
@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from unspin.errors import InputError
+from unspin.core.errors import InputError
 
 STDIN = "-"
 """The path that means standard input."""

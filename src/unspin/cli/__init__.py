@@ -1,0 +1,57 @@
+"""The `unspin` command: check, restore, repair, screen, index and trace, 1:1 over
+the library, and serve (the web service of `unspin.serve`).
+
+`parser` declares the commands and their options, `commands` runs each one over the
+library, and `terminal` holds what they share at the terminal: exit codes, the one-line
+error, the progress bar.
+
+Thin by design: it reads input, calls `unspin.check`/`restore`/`repair` or
+`unspin.Index` and prints the result, so the CLI and the library can never disagree.
+Every error a user can cause is one `unspin: error: ...` line on stderr and exit
+status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from unspin.cli.parser import build_parser
+from unspin.cli.terminal import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    fail,
+    silence_stdout,
+    use_utf8,
+)
+from unspin.core.errors import InputError
+
+__all__ = ["build_parser", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on `argv` (default: `sys.argv[1:]`) and return the exit status.
+
+    0: done (for `check`: clean or uncertain), 1: `check` found the text spun,
+    2: usage or input error, 130: interrupted.
+    """
+    use_utf8()
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()  # surface a broken pipe here, not at interpreter exit
+        return status
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except InputError as error:
+        return fail(str(error))
+    except OSError as error:
+        return fail(f"{error.filename}: {error.strerror}" if error.filename else str(error))
+    except Exception as error:  # a bug: still one line, never a traceback
+        return fail(f"internal error: {type(error).__name__}: {error}")

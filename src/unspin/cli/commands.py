@@ -1,0 +1,260 @@
+"""The commands, each a thin run over one library call: read the input, call `unspin.check`,
+`restore`, `repair`, `screen_corpus` or `unspin.Index`, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from unspin import Config, InputError, Report, check, repair, restore
+from unspin.cli.terminal import EXIT_OK, EXIT_SPUN, PROG, Progress, for_path, quote
+from unspin.io.loaders import count_documents, holds_many, iter_documents, read_document
+from unspin.pipeline.engine import neural_scorer, tagger_for
+from unspin.screening import screen_corpus
+
+if TYPE_CHECKING:
+    from unspin.core.records import Match
+
+
+def format_report(text: str, report: Report) -> str:
+    """The human summary of `check`: a headline, then one line per finding."""
+    lines = [f"verdict: {report.verdict}  score: {report.score:.2f}  "
+             f"findings: {len(report.findings)}"]
+    starts = [0, *(match.end() for match in re.finditer("\n", text))]
+    for finding in report.findings:
+        line = bisect.bisect_right(starts, finding.offset)
+        column = finding.offset - starts[line - 1] + 1
+        best = (quote(finding.replacements[0].value) if finding.replacements
+                else "(no replacement)")
+        details = [finding.kind, f"confidence {finding.confidence:.2f}"]
+        source = finding.evidence.get("source")
+        if source:
+            details.append(str(source))
+        lines.append(f"  {line}:{column}  {quote(finding.text)} -> {best}  "
+                     f"({', '.join(details)})")
+    summary = "\n".join(lines) + "\n"
+    if report.restored is not None:
+        ending = "" if report.restored.endswith("\n") else "\n"
+        summary += f"\nrestored:\n{report.restored}{ending}"
+    return summary
+
+
+def _engine_config(args: argparse.Namespace) -> Config:
+    """The configuration the engine flags (`--neural`, `--tagger`) ask for."""
+    return Config(neural=args.neural, tagger=args.tagger)
+
+
+def _load_extras(config: Config) -> None:
+    """Load the models `config` needs now: for many documents or requests, a missing
+    extra is one usage error, not a skipped row per document or a failure per request."""
+    if config.neural:
+        neural_scorer()
+    if config.tagger:
+        tagger_for(config)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`unspin check`: print the report; exit 1 if the text is spun."""
+    text = read_document(args.path)
+    config = _engine_config(args)
+    report = for_path(args.path, lambda: check(text, restore=args.restore, config=config))
+    if args.format == "json":
+        print(report.to_json(indent=2))
+    else:
+        sys.stdout.write(format_report(text, report))
+    return EXIT_SPUN if report.verdict == "spun" else EXIT_OK
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    """`unspin restore`: print the restored text exactly, adding no newline."""
+    text = read_document(args.path)
+    config = _engine_config(args)
+    sys.stdout.write(for_path(args.path, lambda: restore(text, config=config)))
+    return EXIT_OK
+
+
+def run_repair(args: argparse.Namespace) -> int:
+    """`unspin repair`: print the repaired text exactly, adding no newline."""
+    text = read_document(args.path)
+    sys.stdout.write(for_path(args.path, lambda: repair(text)))
+    return EXIT_OK
+
+
+def run_screen(args: argparse.Namespace) -> int:
+    """`unspin screen`: one result row per readable document, the others skipped."""
+    config = _engine_config(args)
+    spark = args.engine == "spark"
+    if spark:
+        if args.jobs is not None or args.resume:
+            raise InputError("--jobs and --resume apply to --engine local only")
+        if importlib.util.find_spec("unspin.screening.spark_job") is None:
+            raise InputError("--engine spark is not available in this installation")
+    elif args.master is not None:
+        raise InputError("--master needs --engine spark")
+    _load_extras(config)
+    total = count_documents(args.inputs) if sys.stderr.isatty() and not spark else None
+    progress = Progress(total)
+
+    def skip(message: str) -> None:
+        progress.clear()
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+
+    try:
+        if spark:
+            from unspin.screening.spark_job import screen_spark
+
+            summary = screen_spark(args.inputs, args.output, args.master, args.restore,
+                                   config, skip=skip)
+        else:
+            summary = screen_corpus(args.inputs, args.output, jobs=args.jobs,
+                                    resume=args.resume, restore=args.restore, config=config,
+                                    skip=skip, progress=progress.advance)
+    finally:
+        progress.close()
+    done = f", {summary.already_done} already done" if summary.already_done else ""
+    print(f"screened {summary.written} documents, skipped {summary.skipped}{done}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def run_index_build(args: argparse.Namespace) -> int:
+    """`unspin index build`: a new index from the corpora, or no change at all."""
+    from unspin.trace.index import Index  # needs numpy, which the other commands do not
+
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise InputError(f"{output}: directory {output.parent} does not exist")
+    corpora = _Corpora(args.corpora)
+    with corpora.naming_errors():
+        index = Index.build(output, corpora)
+    print(f"indexed {len(index)} documents into {output}{corpora.skip_note()}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def run_index_add(args: argparse.Namespace) -> int:
+    """`unspin index add`: the corpora's documents added to an index, or no change at all."""
+    from unspin.trace.index import Index
+
+    index = Index.open(args.index)
+    corpora = _Corpora(args.corpora)
+    with corpora.naming_errors():
+        added = index.add(corpora)
+    print(f"added {added} documents to {args.index} (now {len(index)}){corpora.skip_note()}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+class _Corpora:
+    """The documents of several corpora in order, for `Index.build`/`add`.
+
+    Every corpus is opened up front, so a missing one fails before any work. Empty
+    documents are reported on stderr and counted. `naming_errors` prefixes an error the
+    index raises about a document (a duplicate id) with the corpus it came from.
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self.skipped = 0
+        self._current: str | None = None
+        self._sources = [(path, iter_documents([path], self._skip, strict=True))
+                         for path in paths]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for path, documents in self._sources:
+            for document in documents:
+                self._current = path  # set only while the index looks at this document
+                yield document
+                self._current = None
+
+    @contextmanager
+    def naming_errors(self) -> Iterator[None]:
+        """Name the corpus in an `InputError` the index raised about one of its documents."""
+        try:
+            yield
+        except InputError as error:
+            if self._current is None:  # a reading error: it names its file already
+                raise
+            raise InputError(f"{self._current}: {error}") from None
+
+    def skip_note(self) -> str:
+        """", skipped N" for the summary line, or nothing if none was skipped."""
+        return f", skipped {self.skipped}" if self.skipped else ""
+
+    def _skip(self, message: str) -> None:
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+        self.skipped += 1
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    """`unspin trace`: the matches of one text, or of every document of a collection."""
+    from unspin.trace.index import Index
+
+    index = Index.open(args.index)
+    config = Config()
+    if not holds_many(args.path):
+        text = read_document(args.path)
+        matches = for_path(args.path, lambda: index.query(text, top=args.top, config=config))
+        print(json.dumps(_traced(args.path, matches), ensure_ascii=False,
+                         indent=2 if args.format == "json" else None))
+        return EXIT_OK
+    results: list[dict[str, object]] = []
+    traced = matched = skipped = 0
+
+    def skip(message: str) -> None:
+        nonlocal skipped
+        progress.clear()
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+        skipped += 1
+        progress.advance()
+
+    documents = iter_documents([args.path], skip)  # fails before any output
+    progress = Progress(count_documents([args.path]) if sys.stderr.isatty() else None)
+    try:
+        for doc_id, matches in index.query_many(  # a query too long is skipped
+                documents, top=args.top, config=config,
+                skip=lambda message: skip(f"{args.path}: {message}")):
+            result = _traced(doc_id, matches)
+            traced += 1
+            matched += bool(matches)
+            if args.format == "jsonl":
+                print(json.dumps(result, ensure_ascii=False))
+            else:
+                results.append(result)
+            progress.advance()
+    finally:
+        progress.close()
+    if args.format == "json":
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"traced {traced} queries, {matched} with a match, skipped {skipped}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _traced(query_id: str, matches: list[Match]) -> dict[str, object]:
+    """The `{"id", "matches"}` object of one query."""
+    return {"id": query_id, "matches": [match.to_dict() for match in matches]}
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`unspin serve`: run the web app with uvicorn until interrupted."""
+    if any(importlib.util.find_spec(name) is None
+           for name in ("fastapi", "uvicorn", "multipart")):
+        raise InputError("unspin serve needs pip install 'unspin[serve]'")
+    import uvicorn
+
+    from unspin.serve import create_app
+
+    config = _engine_config(args)
+    _load_extras(config)
+    app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
+                     store=args.store, config=config, workers=args.workers)
+    uvicorn.run(app, host=args.host, port=args.port)
+    return EXIT_OK

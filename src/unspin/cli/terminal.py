@@ -1,0 +1,103 @@
+"""What the commands share at the terminal: exit codes, the one-line error, quoting, the
+progress bar, and UTF-8 output whatever the locale."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import TypeVar
+
+from unspin.core.errors import InputError
+from unspin.io.inputs import name_of
+
+PROG = "unspin"
+EXIT_OK = 0
+EXIT_SPUN = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
+
+T = TypeVar("T")
+
+
+class Progress:
+    """A `[#####.....] 512/1000 docs` bar on stderr, redrawn at most 10 times a second.
+
+    Inert when `total` is None (stderr is not a terminal), so logs stay clean.
+    """
+
+    WIDTH = 30
+    INTERVAL_S = 0.1
+
+    def __init__(self, total: int | None) -> None:
+        self.total = total
+        self.done = 0
+        self._drawn_at = -self.INTERVAL_S
+        self._dirty = False
+
+    def advance(self) -> None:
+        """Count one document; redraw if the last redraw is old enough."""
+        self.done += 1
+        if self.total is not None and time.monotonic() - self._drawn_at >= self.INTERVAL_S:
+            self._draw()
+
+    def clear(self) -> None:
+        """Erase the bar so a warning can take its line; it comes back on `advance`."""
+        if self._dirty:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 40) + "\r")
+            self._dirty = False
+            self._drawn_at = -self.INTERVAL_S
+
+    def close(self) -> None:
+        """Draw the final state and end the bar's line."""
+        if self.total is not None and self.done:
+            self._draw()
+            sys.stderr.write("\n")
+
+    def _draw(self) -> None:
+        total = max(self.total or 0, self.done)
+        filled = self.WIDTH * self.done // total if total else self.WIDTH
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {self.done}/{total} docs")
+        sys.stderr.flush()
+        self._drawn_at = time.monotonic()
+        self._dirty = True
+
+
+def for_path(path: str, call: Callable[[], T]) -> T:
+    """Run a library call, naming `path` in any `InputError` it raises."""
+    try:
+        return call()
+    except InputError as error:
+        raise InputError(f"{name_of(path)}: {error}") from None
+
+
+def fail(message: str) -> int:
+    """Print the one-line error and return the error exit status."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def quote(value: str) -> str:
+    """`value` in double quotes, with newlines and quotes escaped, non-ASCII kept."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so the flush at exit cannot raise again."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def use_utf8() -> None:
+    """Write UTF-8 whatever the locale says, so output is the same everywhere."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    if isinstance(sys.stderr, io.TextIOWrapper):
+        sys.stderr.reconfigure(encoding="utf-8", errors="backslashreplace")
