@@ -31,3 +31,23 @@ def test_commands_named_in_readme_have_help(
 def test_readme_opens_with_the_two_commands() -> None:
     first_block = README.split("```")[1]
     assert "make demo" in first_block and "make test" in first_block
+
+
+@pytest.mark.parametrize("name", sorted({name.rstrip(".") for name in
+                                         re.findall(r"\bunspin(?:\.\w+)+", README)}))
+def test_dotted_names_in_readme_resolve(name: str) -> None:
+    """Every `unspin.x.y` the README names is a module, or an attribute of one."""
+    import importlib
+
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError as error:
+            if error.name and not name.startswith(error.name):
+                raise  # a missing dependency, not a missing module of ours
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return
+    pytest.fail(f"{name} names no module")
