@@ -1,7 +1,8 @@
 """Repair of mechanical damage (unspin.repair): golden cases, check/restore, CLI, damage.
 
-The golden cases (tests/golden/repair.json) hold the issue's examples, more stale
-pastes, residue and mojibake, and clean text that must come back unchanged. Cases
+The golden cases (tests/golden/repair/, one file per damage family: pastes, residue,
+mojibake) hold the issue's examples and more of each family, and clean text of the kind
+each family could mistake for damage, which must come back unchanged. Cases
 whose expected repair falls short of the original say so in `original` and `why`;
 they are also run against the original as known failures, so a fix shows as XPASS.
 """
@@ -26,8 +27,13 @@ from unspin import Config, cli
 from unspin.core.records import Finding, Replacement
 from unspin.repair import find_repairs, repair_text
 
-GOLDEN = Path(__file__).parent / "golden" / "repair.json"
-CASES: list[dict[str, Any]] = json.loads(GOLDEN.read_text("utf-8"))
+GOLDEN = Path(__file__).parent / "golden" / "repair"
+FAMILIES = ("pastes", "residue", "mojibake")
+"""One golden file per damage family, named after the module of `unspin.repair` that
+undoes it (pastes: the stale pastes of quotes and possessives)."""
+CASES: list[dict[str, Any]] = [
+    {**case, "family": family} for family in FAMILIES
+    for case in json.loads((GOLDEN / f"{family}.json").read_text("utf-8"))]
 DATA = Path(__file__).parents[2] / "shared" / "data"
 
 DAMAGED = "O'Gara kicked all Ireland'sd's points and the election res\"lt,\" said Aidan."
@@ -36,7 +42,7 @@ FIXTURE = ("The minister said the government's decision was \"irresponsible\" an
 
 
 def _params(cases: list[dict[str, Any]]) -> list[Any]:
-    return [pytest.param(c, id=c["label"]) for c in cases]
+    return [pytest.param(c, id=f"{c['family']}: {c['label']}") for c in cases]
 
 
 def assert_offsets(text: str, findings: list[Finding] | tuple[Finding, ...]) -> None:
@@ -62,12 +68,28 @@ def test_golden(case: dict[str, Any]) -> None:
     assert unspin.repair(text) == case["repaired"]
     if case["repaired"] == text:
         assert not findings, [f.to_dict() for f in findings]
+    assert all(_family(f) == case["family"] for f in findings), [f.to_dict() for f in findings]
+
+
+def _family(finding: Finding) -> str:
+    """The damage family a repair belongs to, by its evidence's rule."""
+    if finding.kind == "residue":
+        return "residue"
+    return "mojibake" if finding.evidence["rule"] == "mojibake" else "pastes"
 
 
 @pytest.mark.parametrize("case", _params([c for c in CASES if "original" in c]))
 @pytest.mark.xfail(strict=False, reason="known failure, see its 'why'")
 def test_golden_original(case: dict[str, Any]) -> None:
     assert repair_text(case["text"]) == case["original"]
+
+
+def test_every_family_has_damaged_and_clean_cases() -> None:
+    assert sorted(path.stem for path in GOLDEN.glob("*.json")) == sorted(FAMILIES)
+    for family in FAMILIES:
+        cases = [c for c in CASES if c["family"] == family]
+        assert any(c["repaired"] != c["text"] for c in cases), family
+        assert any(c["repaired"] == c["text"] for c in cases), family
 
 
 def test_every_issue_example_is_a_golden_case() -> None:
