@@ -262,3 +262,11 @@ def test_mojibake_on_one_long_line_compares_bounded_pieces(
     compared.clear()
     find_repairs("caf\u00e9 " * 50_000)  # non-ASCII but nothing to fix: no diff at all
     assert compared == []
+
+
+def test_repairs_gives_the_repaired_text_and_its_findings() -> None:
+    repaired, found = unspin.repairs(DAMAGED)
+    assert repaired == unspin.repair(DAMAGED) == repair_text(DAMAGED) != DAMAGED
+    assert found == find_repairs(DAMAGED) and found
+    with pytest.raises(unspin.InputError, match="empty"):
+        unspin.repairs(" \n")

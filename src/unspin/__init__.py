@@ -8,7 +8,7 @@ package's layers, bottom up: `core`, the stages (`discovery`, `repair`, `trace`,
 
 from typing import TYPE_CHECKING
 
-from unspin.api import check, repair, restore
+from unspin.api import check, repair, repairs, restore
 from unspin.core.config import Config
 from unspin.core.errors import InputError
 from unspin.core.records import Finding, Match, Passage, Replacement, Report
@@ -51,6 +51,7 @@ __all__ = [
     "__version__",
     "check",
     "repair",
+    "repairs",
     "restore",
     "screen_corpus",
 ]

@@ -1,11 +1,11 @@
-"""The flat public API: `check`, `restore`, `repair`."""
+"""The flat public API: `check`, `restore`, `repair` (and `repairs`, the repairs behind it)."""
 
 from __future__ import annotations
 
 from unspin.core.config import Config
-from unspin.core.records import Report
+from unspin.core.records import Finding, Report
 from unspin.pipeline.engine import analyze, apply_findings, validate_text
-from unspin.repair import repair_text
+from unspin.repair import find_repairs
 
 
 def check(text: str, *, restore: bool = False, config: Config | None = None) -> Report:
@@ -38,5 +38,13 @@ def repair(text: str, *, config: Config | None = None) -> str:
     same repairs `check` reports as "mechanical"/"residue" findings. Raises
     `InputError` for empty or oversized text.
     """
+    return repairs(text, config=config)[0]
+
+
+def repairs(text: str, *, config: Config | None = None) -> tuple[str, list[Finding]]:
+    """What `repair` gives, and the repairs that make it: "mechanical" and "residue"
+    findings with offsets into `text` (the web service's /api/repair returns both).
+    Raises `InputError` for empty or oversized text."""
     validate_text(text, config or Config())
-    return repair_text(text)
+    found = find_repairs(text)
+    return apply_findings(text, found), found

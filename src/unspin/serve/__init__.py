@@ -40,12 +40,10 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from unspin import Index, InputError, __version__, check, restore
+from unspin import Index, InputError, __version__, check, repairs, restore
 from unspin.core.config import Config
-from unspin.core.records import Finding, apply_findings
+from unspin.core.records import Finding
 from unspin.io.loaders import read_document
-from unspin.pipeline.engine import validate_text
-from unspin.repair import find_repairs
 from unspin.screening import default_jobs
 from unspin.serve.workers import CallTimeout, Workers
 
@@ -186,9 +184,8 @@ def _restore(text: str) -> dict[str, Any]:
 
 
 def _repair(text: str) -> dict[str, Any]:
-    validate_text(text, _WORKER["config"])
-    found = find_repairs(text)
-    return {"repaired": apply_findings(text, found), "findings": [f.to_dict() for f in found]}
+    repaired, found = repairs(text, config=_WORKER["config"])
+    return {"repaired": repaired, "findings": [f.to_dict() for f in found]}
 
 
 def _extract(name: str, data: bytes) -> dict[str, Any]:
