@@ -51,3 +51,19 @@ def test_dotted_names_in_readme_resolve(name: str) -> None:
             found = getattr(found, attribute)
         return
     pytest.fail(f"{name} names no module")
+
+
+def test_the_layer_diagram_names_every_module() -> None:
+    """The README's module-layer diagram matches the tree: every package folder as
+    `name/`, every module by name (a package's `__init__` by its folder)."""
+    diagram = README.split("**Module layers.**")[1].split("```")[1]
+    words = set(re.findall(r"[\w.]+/?", diagram))
+    root = Path(__file__).parents[1] / "src" / "unspin"
+    missing = []
+    for path in sorted(root.rglob("*.py")):
+        folders, stem = path.relative_to(root).parts[:-1], path.stem
+        named = ([f"{folder}/" for folder in folders]
+                 + ([] if stem == "__init__" else [path.name if not folders else stem]))
+        missing += [name for name in named if name not in words
+                    and name.removesuffix(".py") not in words]
+    assert sorted(set(missing)) == []
