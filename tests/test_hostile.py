@@ -27,7 +27,7 @@ import unspin
 from unspin import Index, InputError
 from unspin.cli import main
 from unspin.io import loaders
-from unspin.io.loaders import single as loader_single
+from unspin.io.loaders import docx as loader_docx
 from unspin.repair import find_repairs
 from unspin.screening import screen_corpus
 
@@ -122,7 +122,7 @@ def _bomb(path: Path, unpacked: int) -> Path:
 @pytest.fixture()
 def hostile_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """One file per hostile format (the ZIP-bomb limit lowered to keep the test small)."""
-    monkeypatch.setattr(loader_single, "MAX_UNPACKED_BYTES", 4 << 20)
+    monkeypatch.setattr(loader_docx, "MAX_UNPACKED_BYTES", 4 << 20)
     files = {
         "corrupt.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n" + bytes(range(256)) * 64,
         "deep.html": (b"<html><body>" + b"<div>" * 50_000 + b"Deep text." + b"</div>" * 50_000

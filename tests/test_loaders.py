@@ -18,7 +18,7 @@ from unspin.cli import main
 from unspin.core.records import Report
 from unspin.io.loaders import common as loader_common
 from unspin.io.loaders import count_documents, iter_documents, read_document
-from unspin.io.loaders import many as loader_many
+from unspin.io.loaders import parquet as loader_parquet
 
 ARTICLE = ("The results are shown in table 2 by counterfeit consciousness, the team said. "
            "A second sentence of the article follows, with more words in it.")
@@ -245,7 +245,7 @@ def test_jsonl_rows(tmp_path: Path) -> None:
 
 
 def test_parquet_rows_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader_many, "PARQUET_BATCH_ROWS", 2)
+    monkeypatch.setattr(loader_parquet, "PARQUET_BATCH_ROWS", 2)
     path = parquet_file(tmp_path / "rows.parquet",
                         {"id": [1, 2, 3, 4, 5], "text": ["one", None, "three", " ", "five"],
                          "year": [2020] * 5}, row_group_size=3)

@@ -21,7 +21,8 @@ from unspin.core.config import Config
 from unspin.core.errors import InputError
 from unspin.core.records import Report
 from unspin.io.outputs import resume_ids
-from unspin.io.outputs.writers import CSV_COLUMNS, flat_row
+from unspin.io.outputs.csv import CSV_COLUMNS
+from unspin.io.outputs.rows import flat_row
 from unspin.screening import document as rows
 from unspin.screening import local as screening
 from unspin.screening import screen_corpus
@@ -245,8 +246,8 @@ def test_html_report_marks_the_phrases_and_is_self_contained(tmp_path: Path) -> 
 
 def test_html_report_shows_the_top_flagged_documents_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("unspin.io.outputs.report.HTML_MAX_DOCUMENTS", 2)
-    monkeypatch.setattr("unspin.io.outputs.report.HTML_MAX_CHARS", 50)
+    monkeypatch.setattr("unspin.io.outputs.html.HTML_MAX_DOCUMENTS", 2)
+    monkeypatch.setattr("unspin.io.outputs.html.HTML_MAX_CHARS", 50)
     source = corpus(tmp_path, n=6, bad=False)
     screen_corpus([source], tmp_path / "report.html", jobs=1)
     page = (tmp_path / "report.html").read_text("utf-8")

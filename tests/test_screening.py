@@ -7,7 +7,7 @@ import json
 import pytest
 
 import unspin
-from unspin.io.outputs.writers import flat_row
+from unspin.io.outputs.rows import flat_row
 from unspin.screening.document import screen_document
 
 SPUN = ("Researchers used profound learning and counterfeit consciousness to study the data. "

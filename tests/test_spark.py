@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from unspin import InputError
-from unspin.io.outputs.writers import flat_row
+from unspin.io.outputs.rows import flat_row
 from unspin.screening import screen_corpus
 from unspin.screening.document import screen_document
 

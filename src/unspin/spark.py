@@ -28,7 +28,7 @@ Where the rows go depends on `output`:
 - a URI (`hdfs://`, `s3a://`, `file:///`...): a directory in Spark's own layout, written
   by the executors and replaced if it exists. `.jsonl`: part files `part-NNNNN-*.jsonl`,
   one JSON row a line, in input order across the part numbers; `.parquet`: the flat rows
-  of `unspin.io.outputs.writers.flat_row` (zstd), part files in input order too.
+  of `unspin.io.outputs.rows.flat_row` (zstd), part files in input order too.
 
 Needs the `spark` extra (`pip install 'unspin[spark]'`: pyspark with pandas and pyarrow)
 and Java 17 or newer; without them `screen_spark` raises `InputError` with a hint.

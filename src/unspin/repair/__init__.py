@@ -18,7 +18,8 @@ One module per damage family, each behind `find_repairs`: `residue` (scraping
 residue), `mojibake`, `pastes` (stale pastes of quotes and possessives: candidates),
 `judge` (their readings scored), `readings` (what a paste overwrote), `quotes`
 (misplaced quote marks); `vocabulary` (the words repair may restore) and `common`
-(token classes, thresholds, text helpers) are their shared ground.
+(token classes, thresholds, text helpers) are their shared ground. Names with a leading
+underscore are private to the package, shared by its modules.
 """
 
 from __future__ import annotations

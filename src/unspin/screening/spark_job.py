@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from unspin.core.config import Config
 from unspin.core.errors import InputError
 from unspin.io.inputs import emptiness, make_row, parse_row
-from unspin.io.outputs.writers import flat_row
+from unspin.io.outputs.rows import flat_row
 from unspin.screening.document import screen_one
 from unspin.screening.local import ScreenSummary, refuse_overlap
 from unspin.screening.spark_inputs import (

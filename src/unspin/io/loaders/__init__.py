@@ -21,6 +21,11 @@ A single-document file given as a path is named by its file name; the rows of a
 JSON Lines or Parquet file and the records of a WARC file by their own ids, whether
 given directly or found in a directory.
 
+One module per format (`text`, `pdf`, `html`, `docx`, `jats`, `jsonl`, `parquet`,
+`warc`), over `files` (walking a path) and `common` (the format tables, errors and
+extras). Names with a leading underscore are private to the package, shared by its
+modules.
+
 Everything but text and JSON Lines needs the optional `formats` extra
 (`pip install 'unspin[formats]'`); its libraries are imported only when a file needs
 them.
@@ -59,14 +64,15 @@ from unspin.io.loaders.common import (
     _require,
     kind_of,
 )
+from unspin.io.loaders.docx import _docx_text
 from unspin.io.loaders.files import _files
-from unspin.io.loaders.many import (
-    _jsonl_documents,
-    _parquet_documents,
-    _parquet_file,
-    _warc_documents,
-)
-from unspin.io.loaders.single import _docx_text, _html_file_text, _jats_text, _pdf_text, _text
+from unspin.io.loaders.html import _html_file_text
+from unspin.io.loaders.jats import _jats_text
+from unspin.io.loaders.jsonl import _jsonl_documents
+from unspin.io.loaders.parquet import _parquet_documents, _parquet_file
+from unspin.io.loaders.pdf import _pdf_text
+from unspin.io.loaders.text import _text
+from unspin.io.loaders.warc import _warc_documents
 
 __all__ = ["MULTI_KINDS", "SINGLE_KINDS", "SUFFIXES", "MissingExtra", "Warn",
            "count_documents", "holds_many", "iter_documents", "kind_of", "read_document"]

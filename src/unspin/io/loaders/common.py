@@ -1,9 +1,8 @@
-"""What every loader shares: the format tables, the errors, the extras' imports and
-quiet logging."""
+"""What every loader shares: the format tables, the errors, the extras' imports, quiet
+logging, and a row of a JSON Lines or Parquet file as a document."""
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import logging
 import os
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from unspin.core.errors import InputError
+from unspin.io.inputs import emptiness
 
 Warn = Callable[[str], None]
 """Receives one line, `LOCATION: problem`, per document skipped."""
@@ -31,16 +31,9 @@ SUFFIXES = tuple(SINGLE_KINDS) + tuple(MULTI_KINDS)
 _EXTRA = {"pdf": ("pypdf",), "html": ("trafilatura",), "docx": ("docx",),
           "parquet": ("pyarrow",), "warc": ("warcio", "trafilatura")}
 """Kind -> the modules of the `formats` extra it needs."""
+
 _QUIET_LOGGERS = ("pypdf", "trafilatura", "htmldate", "courlan", "justext", "warcio")
 """Libraries whose warnings about a malformed file would otherwise reach stderr."""
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-_JATS_SKIPPED = frozenset({
-    "ref-list", "fig", "fig-group", "table-wrap", "table-wrap-group", "disp-formula",
-    "supplementary-material", "fn-group", "tex-math", "math", "graphic", "media",
-    "alternatives", "object-id", "label"})
-"""JATS elements whose text is not prose: left out wherever they occur."""
 
 
 class MissingExtra(InputError):
@@ -116,3 +109,16 @@ def _quiet() -> Iterator[None]:
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
+
+
+def _row_document(location: str, row: dict[str, str] | InputError,
+                  bad: Callable[[InputError], None]) -> Iterator[tuple[str, str]]:
+    """`row` as a document, or its problem reported at `location`."""
+    if isinstance(row, InputError):
+        bad(InputError(f"{location}: {row}"))
+        return
+    problem = emptiness(row["text"])
+    if problem:
+        bad(_NothingToRead(f"{location}: {problem}"))
+    else:
+        yield row["id"], row["text"]

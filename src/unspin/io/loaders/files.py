@@ -11,7 +11,7 @@ from unspin.io.inputs import (
     read_bytes,
 )
 from unspin.io.loaders.common import SUFFIXES, _File, _require, kind_of
-from unspin.io.loaders.many import _parquet_file
+from unspin.io.loaders.parquet import _parquet_file
 
 
 def _files(path: str, direct: bool) -> list[_File]:

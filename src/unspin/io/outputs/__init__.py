@@ -18,6 +18,9 @@ in memory:
 block completes, so an interrupted run leaves an existing output as it was; with
 `append=True` (JSON Lines only) rows are appended to the output in place instead, so an
 interrupted run keeps every finished row.
+
+One module per format (`jsonl`, `parquet`, `csv`, `html`), over `rows`: the writers'
+base class and `flat_row`.
 """
 
 from __future__ import annotations
@@ -30,15 +33,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from unspin.core.errors import InputError
-from unspin.io.outputs.report import HtmlWriter
-from unspin.io.outputs.writers import (
-    CsvWriter,
-    JsonlWriter,
-    ParquetWriter,
-    RowWriter,
-    _default_file_mode,
-    _pyarrow,
-)
+from unspin.io.outputs.csv import CsvWriter
+from unspin.io.outputs.html import HtmlWriter
+from unspin.io.outputs.jsonl import JsonlWriter
+from unspin.io.outputs.parquet import ParquetWriter, _pyarrow
+from unspin.io.outputs.rows import RowWriter, flat_row
+
+__all__ = ["FORMATS", "RowWriter", "check_output_path", "flat_row", "open_output",
+           "resume_ids"]
 
 FORMATS = (".jsonl", ".parquet", ".csv", ".html")
 """Output extensions, compared case-insensitively."""
@@ -141,3 +143,10 @@ def resume_ids(path: Path) -> set[str]:
         with open(path, "r+b") as handle:
             handle.truncate(complete)
     return ids
+
+
+def _default_file_mode() -> int:
+    """The mode a new file gets under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -8,7 +8,7 @@ import html
 from collections import Counter
 from typing import Any, TextIO
 
-from unspin.io.outputs.writers import RowWriter
+from unspin.io.outputs.rows import RowWriter
 
 FLAGGED = ("spun", "uncertain")
 """Verdicts whose documents the HTML report shows."""

@@ -1,94 +1,18 @@
-"""Files of many documents: JSON Lines, Parquet and WARC, each row or record one document."""
+"""`.warc`, `.warc.gz`: every HTML or plain-text response or resource record (warcio), id =
+its target URI, made unique within the file."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from unspin.core.errors import InputError
-from unspin.io.inputs import (
-    emptiness,
-    iter_jsonl,
-    make_row,
-)
-from unspin.io.loaders.common import (
-    _HTML_TYPES,
-    _import,
-    _NothingToRead,
-    _one_line,
-)
-from unspin.io.loaders.single import _html_text
+from unspin.io.inputs import emptiness
+from unspin.io.loaders.common import _import, _NothingToRead, _one_line
+from unspin.io.loaders.html import _html_text
 
-PARQUET_BATCH_ROWS = 256
-"""Rows read from a Parquet file at a time (documents can be long: keep memory flat)."""
-
-
-def _jsonl_documents(path: str, bad: Callable[[InputError], None]
-                     ) -> Iterator[tuple[str, str]]:
-    """The rows of a JSON Lines file; malformed or empty ones go to `bad`."""
-    try:
-        rows = iter_jsonl(path)
-    except InputError as error:
-        bad(error)
-        return
-    for number, row in rows:
-        yield from _row_document(f"{path}:{number}", row, bad)
-
-
-def _parquet_documents(path: str, bad: Callable[[InputError], None]
-                       ) -> Iterator[tuple[str, str]]:
-    """The rows of a Parquet file, `PARQUET_BATCH_ROWS` at a time."""
-    try:
-        batches = _parquet_file(path).iter_batches(
-            batch_size=PARQUET_BATCH_ROWS, columns=["id", "text"])
-    except InputError as error:
-        bad(error)
-        return
-    number = 0
-    try:
-        for batch in batches:
-            ids = batch.column("id").to_pylist()
-            texts = batch.column("text").to_pylist()
-            for row_id, text in zip(ids, texts, strict=True):
-                number += 1
-                yield from _row_document(f"{path}: row {number}", make_row(row_id, text), bad)
-    except Exception as error:  # a corrupt file fails in the middle: the rest is lost
-        if isinstance(error, InputError):
-            raise
-        bad(InputError(f"{path}: unreadable after row {number} ({_one_line(error)})"))
-
-
-def _row_document(location: str, row: dict[str, str] | InputError,
-                  bad: Callable[[InputError], None]) -> Iterator[tuple[str, str]]:
-    """`row` as a document, or its problem reported at `location`."""
-    if isinstance(row, InputError):
-        bad(InputError(f"{location}: {row}"))
-        return
-    problem = emptiness(row["text"])
-    if problem:
-        bad(_NothingToRead(f"{location}: {problem}"))
-    else:
-        yield row["id"], row["text"]
-
-
-def _parquet_file(path: str) -> Any:
-    """`path` opened as a `pyarrow.parquet.ParquetFile` with `id` and `text` columns."""
-    parquet = _import("pyarrow.parquet", path)
-    try:
-        file = parquet.ParquetFile(path)
-    except OSError as error:
-        if not os.path.exists(path):
-            raise InputError(f"{path}: no such file") from None
-        raise InputError(f"{path}: not a readable Parquet file ({_one_line(error)})") from None
-    except Exception as error:
-        raise InputError(f"{path}: not a readable Parquet file ({_one_line(error)})") from None
-    missing = [name for name in ("id", "text") if name not in file.schema_arrow.names]
-    if missing:
-        raise InputError(f"{path}: no {' or '.join(repr(m) for m in missing)} column "
-                         "(need columns 'id' and 'text')")
-    return file
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def _warc_documents(path: str, bad: Callable[[InputError], None]
