@@ -51,3 +51,12 @@ def test_negative(case: dict[str, Any]) -> None:
 @pytest.mark.xfail(strict=False, reason="known failure, see its 'why'")
 def test_known_failure(case: dict[str, Any]) -> None:
     _assert_case(case)
+
+
+def test_findings_replay_from_their_json() -> None:
+    """Findings are data: read back from the JSON report, they rebuild the restored text."""
+    text = "The counterfeit consciousness of the software program was profound learning."
+    report = unspin.check(text, restore=True)
+    again = unspin.Report.from_dict(json.loads(report.to_json()))
+    assert unspin.apply_findings(text, again.findings) == report.restored
+    assert unspin.apply_findings(text, []) == text

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from unspin.api import check, repair, repairs, restore
 from unspin.core.config import Config
 from unspin.core.errors import InputError
-from unspin.core.records import Finding, Match, Passage, Replacement, Report
+from unspin.core.records import Finding, Match, Passage, Replacement, Report, apply_findings
 
 if TYPE_CHECKING:
     from unspin.screening import screen_corpus
@@ -49,6 +49,7 @@ __all__ = [
     "Replacement",
     "Report",
     "__version__",
+    "apply_findings",
     "check",
     "repair",
     "repairs",
