@@ -492,3 +492,19 @@ def test_neural_without_the_extra_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unspin[neural]" in err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_failed_spark_job_is_one_line_and_exit_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspin.screening import spark_job
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise spark_job.SparkJobError("Spark job failed: java.lang.OutOfMemoryError")
+
+    monkeypatch.setattr(spark_job, "screen_spark", failing)
+    corpus = write(tmp_path, "c.jsonl", '{"id": "a", "text": "Some text."}\n')
+    assert cli.main(["screen", corpus, "-o", str(tmp_path / "out.jsonl"),
+                     "--engine", "spark"]) == 1
+    err = capsys.readouterr().err
+    assert err == "unspin: error: Spark job failed: java.lang.OutOfMemoryError\n"

@@ -20,11 +20,12 @@ from unspin.cli.terminal import (
     EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_JOB_FAILED,
     fail,
     silence_stdout,
     use_utf8,
 )
-from unspin.core.errors import InputError
+from unspin.core.errors import InputError, JobError
 
 __all__ = ["build_parser", "main"]
 
@@ -33,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI on `argv` (default: `sys.argv[1:]`) and return the exit status.
 
     0: done (for `check`: clean or uncertain), 1: `check` found the text spun,
-    2: usage or input error, 130: interrupted.
+    1 also: `screen --engine spark` whose Spark job failed; 2: usage or input error,
+    130: interrupted.
     """
     use_utf8()
     try:
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except InputError as error:
         return fail(str(error))
+    except JobError as error:
+        return fail(str(error), EXIT_JOB_FAILED)
     except OSError as error:
         return fail(f"{error.filename}: {error.strerror}" if error.filename else str(error))
     except Exception as error:  # a bug: still one line, never a traceback

@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                     ".csv (id, score, verdict, n_findings, top_phrases) or .html (a "
                     "report of the flagged documents). Documents that cannot be read or "
                     "checked are reported on stderr and skipped.",
-        epilog="exit status: 0 done (even with skipped documents), 2 usage error or an "
-               "unreadable input (then nothing is written)")
+        epilog="exit status: 0 done (even with skipped documents), 1 the Spark job "
+               "failed (--engine spark), 2 usage error or an unreadable input (then nothing "
+               "is written)")
     screen_cmd.add_argument("inputs", nargs="+", metavar="INPUT",
                             help="a JSON Lines file of {\"id\", \"text\"} rows, a document "
                                  "file or a directory of documents")

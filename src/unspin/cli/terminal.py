@@ -18,6 +18,7 @@ from unspin.io.inputs import name_of
 PROG = "unspin"
 EXIT_OK = 0
 EXIT_SPUN = 1
+EXIT_JOB_FAILED = 1  # screen --engine spark: the Spark job failed
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
@@ -77,10 +78,10 @@ def for_path(path: str, call: Callable[[], T]) -> T:
         raise InputError(f"{name_of(path)}: {error}") from None
 
 
-def fail(message: str) -> int:
-    """Print the one-line error and return the error exit status."""
+def fail(message: str, status: int = EXIT_ERROR) -> int:
+    """Print the one-line error and return `status` (default: the error exit status)."""
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    return EXIT_ERROR
+    return status
 
 
 def quote(value: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from unspin.core.config import Config
-from unspin.core.errors import InputError
+from unspin.core.errors import InputError, JobError
 from unspin.io.inputs import emptiness, make_row, parse_row
 from unspin.io.outputs.rows import flat_row
 from unspin.screening.document import screen_one
@@ -329,7 +329,7 @@ def _rename_parts(spark: SparkSession, directory: str, old: str, new: str) -> No
 # --- errors -------------------------------------------------------------------
 
 
-class SparkJobError(RuntimeError):
+class SparkJobError(JobError):
     """The Spark job failed (a worker crashed, the cluster went away...): one line."""
 
 
