@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import unspin
@@ -211,6 +211,8 @@ def test_service_answers_hostile_input(hostile_files: dict[str, Path]) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(min_size=1, max_size=300))
+@example("0\t\x85")  # NEL, a space to the tokenizer, that ftfy reads as "…" (was a 0-length fix)
+@example("a\x85b \x85")
 def test_offsets_hold_on_arbitrary_unicode(text: str) -> None:
     try:
         report = unspin.check(text, restore=True)

@@ -57,19 +57,30 @@ def _ftfy() -> tuple[Any, Any]:
 
 
 def _changed_words(a: str, b: str) -> list[tuple[int, int, int, int]]:
-    """Words of `a` that differ from `b`, with their `b` spans.
+    """Words of `a` that differ from `b`, with their `b` spans (never an empty `a` span).
 
     ftfy's fixes replace words in place, so word and space tokens pair up one to one
-    and the cost is linear; when a fix joins or splits tokens, a token diff aligns
-    them (autojunk on: a character diff is quadratic on repetitive text)."""
+    and the cost is linear; when a fix joins or splits tokens, or turns a space-like
+    control character (NEL) into a visible one, a token diff aligns them (autojunk on:
+    a character diff is quadratic on repetitive text), and a token it inserts is taken
+    together with the token before it."""
     tokens_a, tokens_b = _SPACES.split(a), _SPACES.split(b)
     starts_a = list(itertools.accumulate(map(len, tokens_a), initial=0))
     starts_b = list(itertools.accumulate(map(len, tokens_b), initial=0))
-    if len(tokens_a) == len(tokens_b):
-        ops = [(k, k + 1, k, k + 1) for k, (x, y) in enumerate(zip(tokens_a, tokens_b, strict=True))
-               if x != y]
+    pairs = list(zip(tokens_a, tokens_b, strict=False))
+    if len(tokens_a) == len(tokens_b) and all(x and y for x, y in pairs if x != y):
+        ops = [(k, k + 1, k, k + 1) for k, (x, y) in enumerate(pairs) if x != y]
     else:
         matcher = difflib.SequenceMatcher(a=tokens_a, b=tokens_b)
-        ops = [(i1, i2, j1, j2) for op, i1, i2, j1, j2 in matcher.get_opcodes()
-               if op != "equal"]
-    return [(starts_a[i1], starts_a[i2], starts_b[j1], starts_b[j2]) for i1, i2, j1, j2 in ops]
+        ops = []
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            if i1 == i2 or starts_a[i1] == starts_a[i2]:  # nothing of `a` to replace
+                i1, j1 = (i1 - 1, j1 - 1) if i1 > 0 else (i1, j1)
+                i2, j2 = (i2, j2) if i1 < i2 else (i2 + 1, j2 + 1)
+            if ops and i1 < ops[-1][1]:  # overlaps the previous change: one change
+                i1, j1 = ops.pop()[0::2]
+            ops.append((i1, i2, j1, j2))
+    return [(starts_a[i1], starts_a[i2], starts_b[j1], starts_b[j2]) for i1, i2, j1, j2 in ops
+            if starts_a[i1] < starts_a[i2]]
