@@ -16,8 +16,8 @@ import pytest
 from unspin import Index, InputError
 from unspin.cli import main
 from unspin.core.records import Report
+from unspin.io.loaders import Unread, count_documents, iter_documents, iter_sources, read_document
 from unspin.io.loaders import common as loader_common
-from unspin.io.loaders import count_documents, iter_documents, read_document
 from unspin.io.loaders import parquet as loader_parquet
 
 ARTICLE = ("The results are shown in table 2 by counterfeit consciousness, the team said. "
@@ -281,6 +281,76 @@ def test_a_directory_of_every_format(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="bad.pdf: not a readable PDF file"):
         documents(root, strict=True)
     assert count_documents([str(root), str(root / "a.txt")]) == 7
+
+
+def mixed_corpus(root: Path) -> Path:
+    """A directory of one-document files (good, bad and empty) and a JSON Lines file."""
+    (root / "papers").mkdir(parents=True)
+    text_pdf(root / "papers" / "b.pdf", ["A paper about counterfeit consciousness."])
+    (root / "papers" / "bad.pdf").write_bytes(b"%PDF-1.4\nnot really a pdf\n")
+    (root / "a.txt").write_text("The software program giant stated on Tuesday that it grew.")
+    (root / "empty.txt").write_text("  \n")
+    (root / "article.xml").write_text(JATS)
+    (root / "z.jsonl").write_text('{"id": "row", "text": "A row."}\n{"id": "blank", "text": ""}\n')
+    return root
+
+
+def test_iter_sources_leaves_one_document_files_unread(tmp_path: Path) -> None:
+    pytest.importorskip("pypdf")
+    root = mixed_corpus(tmp_path / "corpus")
+    read, warned = documents(root)
+    messages: list[str] = []
+    sources = list(iter_sources([str(root)], messages.append))
+    assert [doc_id for doc_id, _ in sources] == [
+        "a.txt", "article.xml", "empty.txt", "papers/b.pdf", "papers/bad.pdf", "row"]
+    assert all(isinstance(source, Unread) for doc_id, source in sources if doc_id != "row")
+    texts, problems = {}, []
+    for doc_id, source in sources:
+        try:
+            texts[doc_id] = source.read() if isinstance(source, Unread) else source
+        except InputError as error:
+            problems.append(str(error))
+    assert list(texts.items()) == read  # the same documents, the same texts
+    assert problems + messages == warned  # the same messages, the unread ones first here
+
+
+def test_screen_reads_files_in_the_workers_with_the_same_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With workers, the process feeding them reads no one-document file, and the rows
+    and skip messages (in input order) are those of a run without workers."""
+    pytest.importorskip("pypdf")
+    import os
+
+    from unspin.screening import screen_corpus
+
+    root = mixed_corpus(tmp_path / "corpus")
+    readers = tmp_path / "readers.txt"
+    real_read = Unread.read
+
+    def read(self: Unread) -> str:
+        with open(readers, "a") as log:
+            log.write(f"{os.getpid()}\n")
+        return real_read(self)
+
+    monkeypatch.setattr(Unread, "read", read)
+    runs = {}
+    for jobs in (1, 2):
+        skipped: list[str] = []
+        summary = screen_corpus([str(root)], tmp_path / f"out{jobs}.jsonl", jobs=jobs,
+                                skip=skipped.append)
+        runs[jobs] = ((tmp_path / f"out{jobs}.jsonl").read_bytes(), skipped,
+                      (summary.written, summary.skipped))
+        pids = readers.read_text().split()
+        readers.unlink()
+        assert len(pids) == 5 and (str(os.getpid()) in pids) == (jobs == 1)
+    assert runs[1] == runs[2]
+    rows, skipped, counts = runs[1]
+    assert [json.loads(line)["id"] for line in rows.splitlines()] == [
+        "a.txt", "article.xml", "papers/b.pdf", "row"]
+    assert skipped[0] == f"{root / 'empty.txt'}: input contains only whitespace"
+    assert skipped[1].startswith(f"{root / 'papers' / 'bad.pdf'}: not a readable PDF file (")
+    assert skipped[2] == f"{root / 'z.jsonl'}:2: input is empty"
+    assert counts == (4, 3)
 
 
 @pytest.mark.parametrize(("name", "message"), [

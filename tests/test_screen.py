@@ -100,7 +100,7 @@ def test_reading_stays_a_bounded_number_of_chunks_ahead(
             pulled.append(i)
             yield f"d{i}", "Some text."
 
-    monkeypatch.setattr(screening, "iter_documents", documents)
+    monkeypatch.setattr(screening, "iter_sources", documents)
     ahead_at_first_row = []
 
     def progress() -> None:

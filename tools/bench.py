@@ -13,6 +13,7 @@ screening streams). Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import html
 import importlib.util
 import json
 import re
@@ -90,6 +91,36 @@ def screening_speed(texts: list[str], docs: int, jobs: int, folder: Path) -> flo
     return docs / elapsed
 
 
+def html_page(text: str, number: int) -> str:
+    """`text` as a news page: navigation, the article's paragraphs, a footer."""
+    paragraphs = "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n") if part.strip())
+    links = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(30))
+    return (f"<!DOCTYPE html><html><head><title>Story {number}</title></head><body>"
+            f"<nav><ul>{links}</ul></nav><article><h1>Story {number}</h1>{paragraphs}"
+            "</article><footer>All rights reserved.</footer></body></html>")
+
+
+def screening_pages_speed(texts: list[str], docs: int, jobs: int, folder: Path
+                          ) -> tuple[float, float]:
+    """Documents/second of `screen_corpus` over a directory of `docs` HTML pages, with
+    `jobs` workers, and the CPU milliseconds per document of this process, which feeds
+    the workers: 1000 / that is the most documents a second any number of workers can
+    be fed (the pages' text is extracted in the workers)."""
+    pages = folder / "pages"
+    if not pages.exists():
+        pages.mkdir()
+        for i in range(docs):
+            (pages / f"{i:05d}.html").write_text(html_page(texts[i % len(texts)], i), "utf-8")
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    summary = screen_corpus([str(pages)], folder / f"pages{jobs}.jsonl", jobs=jobs)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    assert summary.written == docs, summary
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return docs / elapsed, 1000 * cpu / docs
+
+
 _PEAK_RSS = (
     "import sys\n"
     "from unspin.cli import main\n"
@@ -164,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         examples = examples or [FALLBACK]
         serial = screening_speed(examples, args.screen_docs, 1, Path(tmp))
         parallel = screening_speed(examples, args.screen_docs, args.jobs, Path(tmp))
+        pages = (screening_pages_speed(examples, args.screen_docs, args.jobs, Path(tmp))
+                 if importlib.util.find_spec("trafilatura") else None)
         small = screening_memory(examples, args.screen_docs, Path(tmp))
         large = screening_memory(examples, 4 * args.screen_docs, Path(tmp))
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -182,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         (f"`screen` throughput, jobs={args.jobs}", f"{parallel:,.1f} docs/s"),
         ("`screen` parallel efficiency (target ≥ 0.8)",
          f"{parallel / (serial * args.jobs):.2f}"),
+        (f"`screen` throughput, jobs={args.jobs}, a directory of {args.screen_docs} HTML pages "
+         "(feeding process: CPU per page)",
+         f"{pages[0]:,.1f} docs/s ({pages[1]:.1f} ms)" if pages else "(no formats extra)"),
         (f"`screen --jobs 1` peak RSS, {args.screen_docs} / {4 * args.screen_docs} documents",
          f"{small:.0f} / {large:.0f} MiB"),
         ("peak RSS, this process", f"{self_rss:.0f} MiB"),

@@ -2,7 +2,10 @@
 `unspin.screening.document.screen_one`.
 
 The local engine and the Spark job only move documents to `screen_document` and rows
-away from it, so both give identical rows for the same input.
+away from it, so both give identical rows for the same input. Files of one document
+(text, PDF, HTML, DOCX, JATS) travel to the workers unread and are extracted there, so
+extraction runs in parallel with `--jobs` too; the rows of JSON Lines, Parquet and WARC
+files are read here.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 from unspin.core.config import Config
 from unspin.core.errors import InputError
-from unspin.io.loaders import iter_documents
+from unspin.io.loaders import Unread, iter_sources
 from unspin.screening.document import screen_document, screen_one
 
 # --- the local engine -----------------------------------------------------------
@@ -125,12 +128,12 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
                     elif entry[0] == "done":
                         summary.already_done += 1
                     else:
-                        result = next(pending)
-                        if isinstance(result, str):
-                            skip(f"{entry[1]}: {result}")
+                        row, text = next(pending)
+                        if row is None:
+                            skip(text)
                             summary.skipped += 1
                         else:
-                            writer.write(result, entry[2])
+                            writer.write(row, entry[2] if isinstance(entry[2], str) else text)
                             summary.written += 1
                     progress()
             writer.skipped = summary.skipped
@@ -143,8 +146,12 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
     return summary
 
 
-# entries of a chunk, in input order: ("doc", id, text), ("skip", message), ("done", id)
-_Entry = tuple[str, ...]
+# entries of a chunk, in input order: ("doc", id, text or Unread), ("skip", message),
+# ("done", id)
+_Entry = tuple[Any, ...]
+# what a worker gives back per document: (row, the text if it read it from a file, else
+# ""), or (None, the skip message)
+_Result = tuple[dict[str, Any] | None, str]
 
 
 class _Reader:
@@ -153,7 +160,7 @@ class _Reader:
 
     def __init__(self, inputs: Sequence[str]) -> None:
         self.messages: list[str] = []
-        self.documents = iter_documents(inputs, self.messages.append)  # checks every path
+        self.documents = iter_sources(inputs, self.messages.append)  # checks every path
         self.done: set[str] = set()
 
     def chunks(self) -> Iterator[list[_Entry]]:
@@ -167,7 +174,7 @@ class _Reader:
             else:
                 chunk.append(("doc", doc_id, text))
                 docs += 1
-                chars += len(text)
+                chars += _length(text)
             if docs >= CHUNK_DOCS or chars >= CHUNK_CHARS or len(chunk) >= CHUNK_ENTRIES:
                 yield chunk
                 chunk, docs, chars = [], 0, 0
@@ -179,22 +186,22 @@ class _Reader:
 
 def _screened(chunks: Iterable[list[_Entry]], executor: ProcessPoolExecutor | None,
               jobs: int, restore: bool, config: Config
-              ) -> Iterator[tuple[list[_Entry], list[dict[str, Any] | str]]]:
+              ) -> Iterator[tuple[list[_Entry], list[_Result]]]:
     """Each chunk with the results of its documents (a row, or why it was skipped), in
     order: screened here without `executor`, else by its workers, a bounded number of
     chunks ahead."""
     if executor is None:
         for chunk in chunks:
-            yield chunk, [screen_one(e[1], e[2], restore, config) for e in chunk
+            yield chunk, [_screen_source(e[1], e[2], restore, config) for e in chunk
                           if e[0] == "doc"]
         return
     ahead = jobs * CHUNKS_IN_FLIGHT_PER_JOB
-    in_flight: deque[tuple[list[_Entry], Future[list[dict[str, Any] | str]] | None]] = deque()
+    in_flight: deque[tuple[list[_Entry], Future[list[_Result]] | None]] = deque()
     sizes: deque[int] = deque()
     for chunk in chunks:
         docs = [(e[1], e[2]) for e in chunk if e[0] == "doc"]
         in_flight.append((chunk, executor.submit(_screen_chunk, docs) if docs else None))
-        sizes.append(sum(len(text) for _, text in docs))
+        sizes.append(sum(_length(text) for _, text in docs))
         while len(in_flight) > ahead or (len(in_flight) > jobs
                                          and sum(sizes) > IN_FLIGHT_CHARS):
             sizes.popleft()
@@ -210,8 +217,8 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _collect(item: tuple[list[_Entry], Future[list[dict[str, Any] | str]] | None]
-             ) -> tuple[list[_Entry], list[dict[str, Any] | str]]:
+def _collect(item: tuple[list[_Entry], Future[list[_Result]] | None]
+             ) -> tuple[list[_Entry], list[_Result]]:
     chunk, future = item
     return chunk, [] if future is None else future.result()
 
@@ -255,10 +262,31 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _screen_chunk(docs: list[tuple[str, str]]) -> list[dict[str, Any] | str]:
+def _screen_chunk(docs: list[tuple[str, str | Unread]]) -> list[_Result]:
     """In a worker: the result of each document of a chunk."""
     restore, config = _worker_options
-    return [screen_one(doc_id, text, restore, config) for doc_id, text in docs]
+    return [_screen_source(doc_id, source, restore, config) for doc_id, source in docs]
+
+
+def _screen_source(doc_id: str, source: str | Unread, restore: bool, config: Config
+                   ) -> _Result:
+    """The result of one document: its text, or a file read here first (so that the
+    workers extract PDFs and HTML in parallel, not the process feeding them)."""
+    text = source
+    if isinstance(source, Unread):
+        try:
+            text = source.read()
+        except InputError as error:
+            return None, str(error)  # the loader's own "PATH: problem"
+    result = screen_one(doc_id, text, restore, config)
+    if isinstance(result, str):
+        return None, f"{doc_id}: {result}"
+    return result, "" if isinstance(source, str) else text
+
+
+def _length(source: str | Unread) -> int:
+    """Characters of a text, or bytes of a file not read yet: what is in flight."""
+    return len(source) if isinstance(source, str) else source.size()
 
 
 def refuse_overlap(output: Path, inputs: Sequence[str]) -> None:

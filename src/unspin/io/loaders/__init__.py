@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import cast
 
 from unspin.core.errors import InputError
 from unspin.io.inputs import (
@@ -74,8 +76,9 @@ from unspin.io.loaders.pdf import _pdf_text
 from unspin.io.loaders.text import _text
 from unspin.io.loaders.warc import _warc_documents
 
-__all__ = ["MULTI_KINDS", "SINGLE_KINDS", "SUFFIXES", "MissingExtra", "Warn",
-           "count_documents", "holds_many", "iter_documents", "kind_of", "read_document"]
+__all__ = ["MULTI_KINDS", "SINGLE_KINDS", "SUFFIXES", "MissingExtra", "Unread", "Warn",
+           "count_documents", "holds_many", "iter_documents", "iter_sources", "kind_of",
+           "read_document"]
 
 
 def holds_many(path: str) -> bool:
@@ -100,11 +103,7 @@ def read_document(path: str) -> str:
         return read_text(path)
     _require(kind, path)
     read_bytes(path, limit=0)  # a missing file or a directory: the usual message
-    text = _EXTRACTORS[kind](path)
-    problem = emptiness(text)
-    if problem:
-        raise InputError(f"{path}: {problem}")
-    return text
+    return Unread(path, kind).read()
 
 
 def iter_documents(paths: Sequence[str], warn: Warn, *, strict: bool = False
@@ -118,7 +117,16 @@ def iter_documents(paths: Sequence[str], warn: Warn, *, strict: bool = False
     `InputError` instead. Documents without text are always reported and skipped.
     """
     sources = [_files(path, direct=True) for path in paths]
-    return _documents(sources, warn, strict)
+    return cast(Iterator[tuple[str, str]], _documents(sources, warn, strict, defer=False))
+
+
+def iter_sources(paths: Sequence[str], warn: Warn) -> Iterator[tuple[str, str | Unread]]:
+    """`iter_documents`, with each one-document file (text, PDF, HTML, DOCX, JATS) left
+    unread: `(id, Unread)`, whose `read()` gives the text or raises the `InputError`
+    that `iter_documents` would have reported. A corpus run reads those files in its
+    worker processes, so extraction (pypdf, trafilatura) runs in parallel too."""
+    sources = [_files(path, direct=True) for path in paths]
+    return _documents(sources, warn, strict=False, defer=True)
 
 
 def count_documents(paths: Sequence[str]) -> int | None:
@@ -155,9 +163,9 @@ def _count(file: _File) -> int | None:
     return 1
 
 
-def _documents(sources: list[list[_File]], warn: Warn, strict: bool
-               ) -> Iterator[tuple[str, str]]:
-    """The body of `iter_documents`, run lazily."""
+def _documents(sources: list[list[_File]], warn: Warn, strict: bool, defer: bool
+               ) -> Iterator[tuple[str, str | Unread]]:
+    """The body of `iter_documents` and `iter_sources`, run lazily."""
 
     def bad(error: InputError) -> None:
         if strict and not isinstance(error, _NothingToRead):
@@ -169,17 +177,44 @@ def _documents(sources: list[list[_File]], warn: Warn, strict: bool
             if file.kind in MULTI_KINDS.values():
                 yield from _MULTI[file.kind](file.path, bad)
                 continue
+            unread = Unread(file.path, file.kind)
+            if defer:
+                yield file.id, unread
+                continue
             try:
-                text = _EXTRACTORS[file.kind](file.path)
-                problem = emptiness(text)
-                if problem:
-                    raise _NothingToRead(f"{file.path}: {problem}")
+                text = unread.read()
             except MissingExtra:
                 raise
             except InputError as error:
                 bad(error)
             else:
                 yield file.id, text
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A one-document file not read yet (from `iter_sources`)."""
+
+    path: str
+    kind: str
+    """Its format: "text", "pdf", "html", "docx" or "jats"."""
+
+    def read(self) -> str:
+        """The file's text; `InputError` (its message "PATH: problem") if it cannot be
+        read or holds no text."""
+        text = _EXTRACTORS[self.kind](self.path)
+        problem = emptiness(text)
+        if problem:
+            raise _NothingToRead(f"{self.path}: {problem}")
+        return text
+
+    def size(self) -> int:
+        """The file's size in bytes (0 if it cannot be looked at): the stand-in for its
+        length where a run bounds the text in flight."""
+        try:
+            return os.path.getsize(self.path)
+        except OSError:
+            return 0
 
 
 _EXTRACTORS: dict[str, Callable[[str], str]] = {
