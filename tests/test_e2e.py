@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """`app` served by uvicorn on a free port in a thread, until the block ends."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(serve.create_app(), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -64,6 +66,12 @@ def base_url() -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serving(serve.create_app()) as url:
+        yield url
 
 
 @pytest.fixture
@@ -113,3 +121,25 @@ def test_check_then_accept_a_replacement(page: Page) -> None:
     assert "counterfeit consciousness" not in text
     assert text == SPUN.replace("counterfeit consciousness", "artificial intelligence")
     assert page.locator("span.finding.kind-lexical.accepted").count() == 1
+
+
+def test_a_server_with_a_token_asks_for_it_once() -> None:
+    asked: list[str] = []
+    with (serving(serve.create_app(token="s3cret", workers=1)) as url,
+          sync_playwright() as playwright):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.on("dialog", lambda dialog: (asked.append(dialog.message),
+                                              dialog.accept("s3cret")))
+            page.goto(f"{url}/")
+            for _ in range(2):
+                page.fill("#input", SPUN)
+                page.click("#check")
+                page.locator("span.finding.kind-lexical").first.wait_for(state="visible")
+                page.wait_for_function("!document.querySelector('#check').disabled")
+            assert page.locator("#error").is_hidden()
+        finally:
+            browser.close()
+    assert asked == ["This server needs an access token:"]

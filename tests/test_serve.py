@@ -202,3 +202,36 @@ def test_service_checks_with_the_configuration_it_was_given() -> None:
     assert unspin.check(SPUN, config=config).to_dict() != unspin.check(SPUN).to_dict()
     body = TestClient(serve.create_app(config=config)).post("/api/check", json={"text": SPUN})
     assert body.json() == unspin.check(SPUN, config=config).to_dict()
+
+
+def test_a_token_guards_the_api_but_not_health_or_the_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = TestClient(serve.create_app(token="s3cret token", workers=1))
+    assert client.get("/api/health").status_code == 200
+    assert client.get("/").status_code == 200  # the page asks for the token itself
+    body = {"text": SPUN}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret token"}):
+        response = client.post("/api/check", json=body, headers=headers)
+        assert response.status_code == 401, headers
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "access token" in response.json()["detail"]
+    good = {"Authorization": "Bearer s3cret token"}
+    assert client.post("/api/check", json=body, headers=good).status_code == 200
+    assert client.post("/api/extract", files={"file": ("a.txt", b"Some text.", "text/plain")}
+                       ).status_code == 401
+    form = {"text": SPUN, "language": "en-US"}
+    assert client.post("/v2/check", data=form).status_code == 401
+    assert client.post("/v2/check", data={**form, "apiKey": "wrong"}).status_code == 401
+    assert client.post("/v2/check", data={**form, "apiKey": "s3cret token"}).status_code == 200
+    assert client.post("/v2/check", data=form, headers=good).status_code == 200
+
+
+def test_serve_token_file_errors_are_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \nlater\n")
+    for path, message in ((tmp_path / "missing.txt", "missing.txt: no such file"),
+                          (blank, "blank.txt: no token on its first line")):
+        assert main(["serve", "--token-file", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from unspin import Config, InputError, Report, check, repair, restore
 from unspin.cli.terminal import EXIT_OK, EXIT_SPUN, PROG, Progress, for_path, quote
+from unspin.io.inputs import read_text
 from unspin.io.loaders import count_documents, holds_many, iter_documents, read_document
 from unspin.pipeline.engine import neural_scorer, tagger_for
 from unspin.screening import screen_corpus
@@ -252,9 +253,20 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from unspin.serve import create_app
 
+    token = _token(args.token_file) if args.token_file is not None else None
     config = _engine_config(args)
     _load_extras(config)
     app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
-                     store=args.store, config=config, workers=args.workers)
+                     store=args.store, config=config, workers=args.workers, token=token)
     uvicorn.run(app, host=args.host, port=args.port)
     return EXIT_OK
+
+
+def _token(path: str) -> str:
+    """The access token in the first line of `path` (a file, so that it stays out of
+    the process list and the shell history)."""
+    lines = read_text(path).splitlines()
+    token = lines[0].strip() if lines else ""
+    if not token:
+        raise InputError(f"{path}: no token on its first line")
+    return token

@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--store", metavar="DIR",
                            help="save every request's text and result in DIR as JSON "
                                 "(default: nothing is stored)")
+    serve_cmd.add_argument("--token-file", metavar="FILE",
+                           help="require the access token in FILE's first line on /api/ and "
+                                "/v2/check (Authorization: Bearer TOKEN; default: none)")
     serve_cmd.set_defaults(run=run_serve)
     return parser
 

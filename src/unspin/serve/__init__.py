@@ -16,16 +16,19 @@ Limits: a request body over `max_bytes` gets 413; a request that computes for ov
 runs in up to `workers` worker processes (`unspin.serve.workers`): one that runs over is
 killed, so a slow request never keeps a worker busy after its 503.
 Nothing is written to disk unless `store` is given: then every result is saved there
-as one JSON file. Needs `pip install 'unspin[serve]'`.
+as one JSON file. With a `token`, every `/api/` endpoint but `/api/health` needs the
+header `Authorization: Bearer TOKEN` (401 otherwise), and `/v2/check` that header or the
+token as LanguageTool's `apiKey` field; the page and the API docs stay open (they hold
+no data), and the page asks for the token once per browser tab. Needs
+`pip install 'unspin[serve]'`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
+import hmac
 import json
 import os
-import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -34,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Form, HTTPException, UploadFile
+from fastapi import FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -45,13 +48,12 @@ from unspin.core.config import Config
 from unspin.core.records import Finding
 from unspin.io.loaders import read_document
 from unspin.screening import default_jobs
+from unspin.serve.languagetool import _language, _lt_input, _lt_match, _lt_response
 from unspin.serve.workers import CallTimeout, Workers
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_TIMEOUT_S = 30.0
 STATIC = Path(__file__).parent / "static"
-CONTEXT_CHARS = 40
-"""Characters of text either side of a finding in a LanguageTool match's context."""
 
 
 class CheckRequest(BaseModel):
@@ -71,12 +73,14 @@ class TraceRequest(BaseModel):
 def create_app(index: str | os.PathLike[str] | Index | None = None, *,
                max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFAULT_TIMEOUT_S,
                store: str | os.PathLike[str] | None = None,
-               config: Config | None = None, workers: int | None = None) -> FastAPI:
+               config: Config | None = None, workers: int | None = None,
+               token: str | None = None) -> FastAPI:
     """The web app. `index`: an index directory (or an open `Index`) for `/api/trace`;
     `max_bytes`: the largest request body; `timeout`: seconds one request may compute;
     `store`: a directory to save every result in (created if missing); `config`: the
     engine's configuration for check and restore (default `Config()`); `workers`: worker
-    processes (default: one per CPU), each holding its own models."""
+    processes (default: one per CPU), each holding its own models; `token`: the access
+    token requests must present (default: none asked for)."""
     config = config or Config()
     opened = Index.open(index) if isinstance(index, str | os.PathLike) else index
     store_dir = Path(store) if store is not None else None
@@ -93,6 +97,8 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
     app = FastAPI(title="unspin", version=__version__, lifespan=lifespan,
                   description="Detect, explain and reverse machine-spun text.")
     app.add_middleware(_BodyLimit, max_bytes=max_bytes)
+    if token is not None:
+        app.add_middleware(_TokenCheck, token=token)  # outermost: refused before any read
     app.state.workers = pool
 
     async def run(endpoint: str, text: str, call: Callable[..., dict[str, Any]],
@@ -145,9 +151,15 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
         return await run("trace", request.text, _trace, request.text, request.top)
 
     @app.post("/v2/check")
-    async def languagetool_check(text: str | None = Form(None), data: str | None = Form(None),
-                                 language: str = Form("auto")) -> dict[str, Any]:
-        """LanguageTool's `/v2/check`: form fields `text` or `data` and `language`."""
+    async def languagetool_check(request: Request, text: str | None = Form(None),
+                                 data: str | None = Form(None), language: str = Form("auto"),
+                                 apiKey: str | None = Form(None)) -> dict[str, Any]:  # noqa: N803
+        """LanguageTool's `/v2/check`: form fields `text` or `data` and `language` (and
+        `apiKey`, the token, when the server asks for one)."""
+        if token is not None and not (_bearer(request.headers.get("authorization"), token)
+                                      or _same(apiKey, token)):
+            raise HTTPException(401, "this server needs its access token (apiKey)",
+                                headers={"WWW-Authenticate": "Bearer"})
         lang = _language(language)
         plain, original, to_original = _lt_input(text, data)
         if not plain.strip():  # LanguageTool answers empty text with no matches
@@ -199,7 +211,40 @@ def _trace(text: str, top: int) -> dict[str, Any]:
     return {"matches": [m.to_dict() for m in _WORKER["index"].query(text, top=top)]}
 
 
-# --- limits and storage ----------------------------------------------------------
+# --- limits, access and storage ----------------------------------------------
+
+
+class _TokenCheck:
+    """ASGI middleware: 401 for an `/api/` request (but `/api/health`) without the token
+    as `Authorization: Bearer TOKEN`. `/v2/check` checks the token itself, since
+    LanguageTool clients send it as the form field `apiKey`."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/api/") and path != "/api/health":
+            headers = dict(scope.get("headers", ()))
+            if not _bearer(headers.get(b"authorization", b"").decode("latin-1"), self.token):
+                response = JSONResponse({"detail": "this server needs its access token: "
+                                                   "send Authorization: Bearer TOKEN"},
+                                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _bearer(header: str | None, token: str) -> bool:
+    """Whether an Authorization header carries `token` (compared in constant time)."""
+    scheme, _, value = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and _same(value.strip(), token)
+
+
+def _same(given: str | None, token: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
 
 
 class _BodyLimit:
@@ -258,121 +303,3 @@ def _save(store: Path, endpoint: str, text: str, result: dict[str, Any]) -> None
     name = f"{now:%Y%m%dT%H%M%S%fZ}-{endpoint}-{uuid.uuid4().hex[:8]}.json"
     record = {"endpoint": endpoint, "time": now.isoformat(), "text": text, "result": result}
     (store / name).write_text(json.dumps(record, ensure_ascii=False), "utf-8")
-
-
-# --- LanguageTool compatibility ---------------------------------------------------
-
-_RULES = {
-    "lexical": ("UNSPIN_TORTURED_PHRASE", "Tortured phrase: a term replaced by a synonym "
-                "(machine-spun wording)", "style", "UNSPIN", "Tortured phrases"),
-    "mechanical": ("UNSPIN_REPAIR", "Mechanical damage: a stale paste or mojibake",
-                   "typographical", "UNSPIN_REPAIR", "Mechanical damage"),
-    "residue": ("UNSPIN_REPAIR", "Scraping residue: widget text or image ids",
-                "typographical", "UNSPIN_REPAIR", "Mechanical damage"),
-}
-_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+|\n\s*\n")
-
-
-def _language(code: str) -> dict[str, Any]:
-    """LanguageTool's `language` object; unspin checks English only (400 otherwise)."""
-    code = code.strip() or "auto"
-    if code != "auto" and not code.lower().startswith("en"):
-        raise HTTPException(400, f"unsupported language {code!r}: unspin checks English only")
-    named = "en-US" if code in ("auto", "en") else code
-    language = {"name": "English", "code": named}
-    return {**language, "detectedLanguage": {**language, "confidence": 1.0}}
-
-
-def _lt_input(text: str | None, data: str | None) -> tuple[str, str, Callable[[int], int]]:
-    """(plain text to check, the text as the client sent it, plain -> sent offsets).
-
-    `data` is LanguageTool's annotated text, `{"annotation": [{"text": ...},
-    {"markup": ..., "interpretAs": ...}]}`: markup is read as its `interpretAs`
-    (default nothing) and offsets point into the concatenation of all parts.
-    """
-    if text is not None:
-        return text, text, lambda i: i
-    if data is None:
-        raise HTTPException(400, "missing 'text' or 'data' parameter")
-    try:
-        parts = json.loads(data)["annotation"]
-        pieces = [(str(p["text"]), None) if "text" in p
-                  else (str(p.get("interpretAs", "")), str(p["markup"])) for p in parts]
-    except (ValueError, KeyError, TypeError) as error:
-        raise HTTPException(400, f"malformed 'data' parameter: {error}") from None
-    plain_starts, sent_starts, texts = [], [], []
-    plain = sent = 0
-    for value, markup in pieces:
-        plain_starts.append(plain)
-        sent_starts.append(sent)
-        texts.append(markup is None)
-        plain += len(value)
-        sent += len(value if markup is None else markup)
-
-    def to_sent(i: int) -> int:
-        k = max(bisect.bisect_right(plain_starts, i) - 1, 0)
-        return sent_starts[k] + (i - plain_starts[k] if texts[k] else 0)
-
-    original = "".join(v if m is None else m for v, m in pieces)
-    return "".join(v for v, _ in pieces), original, to_sent
-
-
-def _utf16(text: str, i: int) -> int:
-    """Code-point offset `i` of `text` as a UTF-16 code-unit offset."""
-    return i + sum(1 for c in text[:i] if ord(c) > 0xFFFF)
-
-
-def _lt_match(original: str, plain: str, f: Finding,
-              to_original: Callable[[int], int]) -> dict[str, Any]:
-    """One finding as a LanguageTool match (offsets in UTF-16 code units of `original`)."""
-    rule_id, description, issue_type, category_id, category = _RULES[f.kind]
-    start, end = to_original(f.offset), to_original(f.end)
-    best = f.replacements[0].value if f.replacements else None
-    if f.kind == "lexical":
-        message = ("Possibly a tortured phrase (machine-spun wording)"
-                   + (f"; the original was likely \u201c{best}\u201d." if best else "."))
-        short = "Tortured phrase"
-    else:
-        short = "Mechanical damage" if f.kind == "mechanical" else "Scraping residue"
-        rule = f.evidence.get("rule", f.kind)
-        message = (f"{short} ({rule}); delete it." if best == ""
-                   else f"{short} ({rule}); likely \u201c{best}\u201d." if best
-                   else f"{short} ({rule}).")
-    c_start, c_end = max(start - CONTEXT_CHARS, 0), min(end + CONTEXT_CHARS, len(original))
-    context = original[c_start:c_end]
-    s_start, s_end = _sentence(plain, f.offset, f.end)
-    return {
-        "message": message,
-        "shortMessage": short,
-        "offset": _utf16(original, start),
-        "length": _utf16(original, end) - _utf16(original, start),
-        "replacements": [{"value": r.value} for r in f.replacements],
-        "context": {"text": context, "offset": _utf16(context, start - c_start),
-                    "length": _utf16(context, end - c_start) - _utf16(context, start - c_start)},
-        "sentence": plain[s_start:s_end].strip(),
-        "type": {"typeName": "Other"},
-        "rule": {"id": rule_id, "description": description, "issueType": issue_type,
-                 "category": {"id": category_id, "name": category}},
-        "ignoreForIncompleteSentence": False,
-        "contextForSureMatch": 0,
-        "confidence": f.confidence,
-    }
-
-
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """The bounds of the sentence(s) around `text[start:end]`."""
-    begin = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        begin = m.end()
-    after = _SENTENCE_END.search(text, end)
-    return begin, after.start() + len(after.group().rstrip()) if after else len(text)
-
-
-def _lt_response(language: dict[str, Any], matches: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "software": {"name": "unspin", "version": __version__, "buildDate": None,
-                     "apiVersion": 1, "premium": False, "status": ""},
-        "warnings": {"incompleteResults": False},
-        "language": language,
-        "matches": matches,
-    }

@@ -68,11 +68,35 @@
       try { detail = (await resp.text()).slice(0, 300); } catch { /* ignore */ }
     }
     const prefix = {
+      401: "The access token was refused",
       413: "The text is too large",
       422: "The text could not be checked",
       503: "The check ran out of time",
     }[resp.status] || `Server error ${resp.status}`;
     return detail ? `${prefix}: ${detail}` : `${prefix}.`;
+  }
+
+  const TOKEN_KEY = "unspin-token";
+
+  /** fetch() with the server's access token, when it asks for one (401): the token is
+   *  asked for once and kept for this tab only (sessionStorage). */
+  async function api(path, init) {
+    const send = () => {
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      const headers = { ...(init.headers || {}) };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      return fetch(path, { ...init, headers });
+    };
+    let resp = await send();
+    if (resp.status === 401) {
+      const token = window.prompt("This server needs an access token:");
+      if (token && token.trim()) {
+        sessionStorage.setItem(TOKEN_KEY, token.trim());
+        resp = await send();
+        if (resp.status === 401) sessionStorage.removeItem(TOKEN_KEY);
+      }
+    }
+    return resp;
   }
 
   // ---------------------------------------------------------------- input: files
@@ -99,7 +123,7 @@
     try {
       const form = new FormData();
       form.append("file", file, file.name);
-      const resp = await fetch("api/extract", { method: "POST", body: form });
+      const resp = await api("api/extract", { method: "POST", body: form });
       if (resp.status === 404 || resp.status === 405) {
         showError("this server cannot read .pdf/.docx/.html files; paste the text");
         setStatus("");
@@ -136,7 +160,7 @@
     ui.check.disabled = true;
     setStatus("Checking…");
     try {
-      const resp = await fetch("api/check", {
+      const resp = await api("api/check", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify({ text, restore: true }),
