@@ -67,3 +67,21 @@ def test_the_layer_diagram_names_every_module() -> None:
         missing += [name for name in named if name not in words
                     and name.removesuffix(".py") not in words]
     assert sorted(set(missing)) == []
+
+
+COMMAND_ROWS = re.findall(r"^\| `unspin ([a-z]+(?: build| add)?) ([^`]*)` \|", README, re.M)
+
+
+@pytest.mark.parametrize(("command", "usage"), COMMAND_ROWS, ids=[c for c, _ in COMMAND_ROWS])
+def test_the_flags_of_the_commands_table_exist(
+        command: str, usage: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every option the README's Commands table shows is one `unspin COMMAND --help` has."""
+    assert main([*command.split(), "--help"]) == 0
+    shown = capsys.readouterr().out
+    flags = set(re.findall(r"--[a-z][a-z-]*", usage))
+    assert {flag for flag in flags if flag not in shown} == set()
+
+
+def test_the_commands_table_has_every_command() -> None:
+    assert sorted(command for command, _ in COMMAND_ROWS) == [
+        "check", "index add", "index build", "repair", "restore", "screen", "serve", "trace"]
