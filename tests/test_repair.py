@@ -168,6 +168,17 @@ def test_cli_repair_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out == unspin.repair(DAMAGED)
 
 
+def test_cli_repair_json_is_the_repairs(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "damaged.txt"
+    path.write_text(DAMAGED, encoding="utf-8")
+    assert cli.main(["repair", "--format", "json", str(path)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    repaired, found = unspin.repairs(DAMAGED)
+    assert body == {"repaired": repaired, "findings": [f.to_dict() for f in found]}
+    assert_offsets(DAMAGED, [Finding.from_dict(f) for f in body["findings"]])
+
+
 def test_cli_repair_stdin(monkeypatch: pytest.MonkeyPatch,
                           capsys: pytest.CaptureFixture[str]) -> None:
     text = "Intro.\n\nAdvertisement\n\nThe caf\u00c3\u00a9 opened.\n"

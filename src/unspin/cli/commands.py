@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unspin import Config, InputError, Report, check, repair, restore
+from unspin import Config, InputError, Report, check, repair, repairs, restore
 from unspin.cli.terminal import EXIT_OK, EXIT_SPUN, PROG, Progress, for_path, quote
 from unspin.io.inputs import read_text
 from unspin.io.loaders import count_documents, holds_many, iter_documents, read_document
@@ -83,9 +83,15 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_repair(args: argparse.Namespace) -> int:
-    """`unspin repair`: print the repaired text exactly, adding no newline."""
+    """`unspin repair`: print the repaired text exactly, adding no newline; with
+    `--format json`, the repaired text and the repairs behind it."""
     text = read_document(args.path)
-    sys.stdout.write(for_path(args.path, lambda: repair(text)))
+    if args.format == "text":
+        sys.stdout.write(for_path(args.path, lambda: repair(text)))
+        return EXIT_OK
+    repaired, found = for_path(args.path, lambda: repairs(text))
+    print(json.dumps({"repaired": repaired, "findings": [f.to_dict() for f in found]},
+                     ensure_ascii=False, indent=2))
     return EXIT_OK
 
 

@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "repair", help="print the text with mechanical damage undone",
         description="Print the text with mechanical damage and scraping residue undone.")
     repair_cmd.add_argument("path", metavar="PATH", help=path_help)
+    repair_cmd.add_argument("--format", choices=("text", "json"), default="text",
+                            help='the repaired text (default), or {"repaired", "findings"} '
+                                 "with each repair as a report finding (as /api/repair)")
     repair_cmd.set_defaults(run=run_repair)
 
     screen_cmd = commands.add_parser(
