@@ -461,3 +461,42 @@ def test_cli_trace_a_directory_of_queries(
     assert captured.err.splitlines() == [
         f"unspin: {queries / 'empty.txt'}: input is empty, skipped",
         "traced 1 queries, 1 with a match, skipped 1"]
+
+
+def test_extract_writes_the_documents_as_rows_screen_reads_the_same(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pypdf")
+    from unspin.io.extract import extract_corpus
+    from unspin.screening import screen_corpus
+
+    root = mixed_corpus(tmp_path / "corpus")
+    read, warned = documents(root)
+    skipped: list[str] = []
+    summary = extract_corpus([str(root)], tmp_path / "docs.jsonl", skip=skipped.append)
+    lines = (tmp_path / "docs.jsonl").read_text("utf-8").splitlines()
+    assert [tuple(json.loads(line).values()) for line in lines] == read
+    assert skipped == warned and (summary.written, summary.skipped) == (4, 3)
+    screen_corpus([str(root)], tmp_path / "from_files.jsonl", jobs=1)
+    screen_corpus([str(tmp_path / "docs.jsonl")], tmp_path / "from_rows.jsonl", jobs=1)
+    assert ((tmp_path / "from_files.jsonl").read_bytes()
+            == (tmp_path / "from_rows.jsonl").read_bytes())
+    assert main(["extract", str(root), "-o", str(tmp_path / "cli.jsonl")]) == 0
+    assert (tmp_path / "cli.jsonl").read_bytes() == (tmp_path / "docs.jsonl").read_bytes()
+    err = capsys.readouterr().err
+    assert err.endswith(f"extracted 4 documents into {tmp_path / 'cli.jsonl'}, skipped 3\n")
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("docs.csv", "extract writes JSON Lines"),
+    ("corpus/docs.jsonl", "is inside input directory"),
+    ("missing/docs.jsonl", "does not exist"),
+])
+def test_extract_refuses_bad_outputs_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str, message: str) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text("A text file.")
+    assert main(["extract", str(root), "-o", str(tmp_path / output)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert sorted(p.name for p in root.iterdir()) == ["a.txt"]

@@ -132,6 +132,26 @@ def run_screen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_extract(args: argparse.Namespace) -> int:
+    """`unspin extract`: the documents' text as JSON Lines, unreadable ones skipped."""
+    from unspin.io.extract import extract_corpus
+
+    progress = Progress(count_documents(args.inputs) if sys.stderr.isatty() else None)
+
+    def skip(message: str) -> None:
+        progress.clear()
+        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+
+    try:
+        summary = extract_corpus(args.inputs, args.output, skip=skip,
+                                 progress=progress.advance)
+    finally:
+        progress.close()
+    print(f"extracted {summary.written} documents into {args.output}, skipped "
+          f"{summary.skipped}", file=sys.stderr)
+    return EXIT_OK
+
+
 def run_index_build(args: argparse.Namespace) -> int:
     """`unspin index build`: a new index from the corpora, or no change at all."""
     from unspin.trace.index import Index  # needs numpy, which the other commands do not

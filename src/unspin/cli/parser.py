@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from unspin.cli.commands import (
     run_check,
+    run_extract,
     run_index_add,
     run_index_build,
     run_repair,
@@ -106,6 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
     screen_cmd.add_argument("--master", metavar="URL",
                             help="the Spark master, with --engine spark")
     screen_cmd.set_defaults(run=run_screen)
+
+    extract_cmd = commands.add_parser(
+        "extract", help="write the text of every document as JSON Lines",
+        description='Write the text of every document of the inputs as one {"id", "text"} '
+                    "row a line, with the ids screen and index give them: a corpus of "
+                    "PDF, HTML, DOCX or JATS files becomes one file that --engine spark "
+                    "(and anything else that reads JSON Lines) can take. Documents that "
+                    "cannot be read are reported on stderr and skipped.",
+        epilog="exit status: 0 done (even with skipped documents), 2 usage error or an "
+               "unreadable input (then nothing is written)")
+    extract_cmd.add_argument("inputs", nargs="+", metavar="INPUT",
+                             help="document files, JSON Lines, Parquet or WARC files, or "
+                                  "directories of them")
+    extract_cmd.add_argument("-o", "--output", required=True, metavar="OUT.jsonl",
+                             help="the JSON Lines file to write (replaced only on success)")
+    extract_cmd.set_defaults(run=run_extract)
 
     corpus_help = ("a file of {\"id\", \"text\"} rows (.jsonl, .parquet), a WARC file, one "
                    "document (.txt, .pdf, .html, .docx, JATS .xml; id = file name), or a "

@@ -96,6 +96,7 @@ def screen_corpus(inputs: Sequence[str], output: str | os.PathLike[str], *,
     from unspin.io.outputs import (  # the writers cost every CLI start-up 6 ms otherwise
         check_output_path,
         open_output,
+        refuse_overlap,
         resume_ids,
     )
 
@@ -287,21 +288,6 @@ def _screen_source(doc_id: str, source: str | Unread, restore: bool, config: Con
 def _length(source: str | Unread) -> int:
     """Characters of a text, or bytes of a file not read yet: what is in flight."""
     return len(source) if isinstance(source, str) else source.size()
-
-
-def refuse_overlap(output: Path, inputs: Sequence[str]) -> None:
-    """Raise `InputError` if `output` is one of `inputs` or lies inside an input directory
-    (it would be read back as input)."""
-    target = output.resolve()
-    for name in inputs:
-        if os.path.isdir(name):
-            if target.is_relative_to(Path(name).resolve()):
-                raise InputError(f"--output {output} is inside input directory {name}; "
-                                 "refusing to write there")
-        elif os.path.exists(name) and (
-                target == Path(name).resolve()
-                or (output.exists() and os.path.samefile(output, name))):
-            raise InputError(f"--output {output} is also an input; refusing to overwrite it")
 
 
 def _prepend(first: list[_Entry] | None, rest: Iterator[list[_Entry]]

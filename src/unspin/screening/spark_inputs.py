@@ -175,7 +175,7 @@ def _directory_kind(path: str, fs: Any, root: Any) -> str:
 def _unsupported(path: str, what: str) -> str:
     return (f"{path}: --engine spark reads JSON Lines (.jsonl, .ndjson) and Parquet files "
             f"and directories of one of them, not {what}; use --engine local, or convert "
-            "the documents to JSON Lines or Parquet first")
+            "the documents to JSON Lines first (unspin extract INPUT... -o docs.jsonl)")
 
 
 # --- errors -------------------------------------------------------------------

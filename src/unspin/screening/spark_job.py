@@ -22,7 +22,7 @@ from unspin.core.errors import InputError, JobError
 from unspin.io.inputs import emptiness, make_row, parse_row
 from unspin.io.outputs.rows import flat_row
 from unspin.screening.document import screen_one
-from unspin.screening.local import ScreenSummary, refuse_overlap
+from unspin.screening.local import ScreenSummary
 from unspin.screening.spark_inputs import (
     KEY,
     first_line,
@@ -128,7 +128,7 @@ def require_spark() -> None:
 
 def _check_output(output: str, inputs: Sequence[str]) -> bool:
     """Check `output` before Spark starts; True if it is a file on the driver."""
-    from unspin.io.outputs import FORMATS, check_output_path
+    from unspin.io.outputs import FORMATS, check_output_path, refuse_overlap
 
     if is_uri(output):
         suffix = suffix_of(output)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from unspin.io.outputs.parquet import ParquetWriter, _pyarrow
 from unspin.io.outputs.rows import RowWriter, flat_row
 
 __all__ = ["FORMATS", "RowWriter", "check_output_path", "flat_row", "open_output",
-           "resume_ids"]
+           "refuse_overlap", "resume_ids"]
 
 FORMATS = (".jsonl", ".parquet", ".csv", ".html")
 """Output extensions, compared case-insensitively."""
@@ -63,6 +63,21 @@ def check_output_path(path: Path, *, append: bool = False) -> None:
         raise InputError(f"{path}: directory {path.parent} does not exist")
     if suffix == ".parquet":
         _pyarrow()
+
+
+def refuse_overlap(output: Path, inputs: Sequence[str]) -> None:
+    """Raise `InputError` if `output` is one of `inputs` or lies inside an input directory
+    (it would be read back as input)."""
+    target = output.resolve()
+    for name in inputs:
+        if os.path.isdir(name):
+            if target.is_relative_to(Path(name).resolve()):
+                raise InputError(f"--output {output} is inside input directory {name}; "
+                                 "refusing to write there")
+        elif os.path.exists(name) and (
+                target == Path(name).resolve()
+                or (output.exists() and os.path.samefile(output, name))):
+            raise InputError(f"--output {output} is also an input; refusing to overwrite it")
 
 
 @contextmanager
