@@ -153,20 +153,32 @@ def test_a_zip_bomb_is_refused_before_it_is_read(hostile_files: dict[str, Path])
         loaders.read_document(str(hostile_files["bomb.docx"]))
 
 
+@pytest.mark.parametrize("jobs", [1, 2])  # 2: the files are read in the worker processes
 def test_screen_skips_hostile_files_and_screens_hostile_text(
-        hostile_files: dict[str, Path], tmp_path: Path) -> None:
+        hostile_files: dict[str, Path], tmp_path: Path, jobs: int) -> None:
     corpus = tmp_path / "hostile.jsonl"
     texts = {name: make(2_000) for name, make in FAMILIES.items()}
     corpus.write_text("".join(json.dumps({"id": name, "text": text}) + "\n"
                               for name, text in texts.items()), "utf-8")
     skipped: list[str] = []
     out = tmp_path / "out.jsonl"
-    summary = screen_corpus([str(corpus), *map(str, hostile_files.values())], out, jobs=1,
+    summary = screen_corpus([str(corpus), *map(str, hostile_files.values())], out, jobs=jobs,
                             skip=skipped.append)
     assert summary.written == len(texts) and summary.skipped == len(hostile_files)
     assert all("\n" not in message for message in skipped)
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert {row["id"] for row in rows} == set(texts)
+
+
+def test_extract_skips_hostile_files(hostile_files: dict[str, Path], tmp_path: Path) -> None:
+    from unspin.io.extract import extract_corpus
+
+    skipped: list[str] = []
+    summary = extract_corpus([str(path) for path in hostile_files.values()],
+                             tmp_path / "docs.jsonl", skip=skipped.append)
+    assert (summary.written, summary.skipped) == (0, len(hostile_files))
+    assert all("\n" not in message for message in skipped)
+    assert (tmp_path / "docs.jsonl").read_text("utf-8") == ""
 
 
 def test_index_and_trace_take_hostile_text(tmp_path: Path) -> None:
