@@ -489,9 +489,12 @@
       const bar = (v, cls) => el("span", { class: `bar ${cls}`, style: `width:${Math.max(4, Math.round((1 - v / lo) * 100 + 20))}px` });
       parts.push(el("div", { class: "section" },
         el("div", { class: "muted" }, `Language model${ev.lm ? ` (${ev.lm})` : ""}, log10 probability (higher is more natural):`),
+        // one element per grid cell: adjacent text nodes would merge into one cell
         el("div", { class: "lp-bars" },
-          "observed", bar(ev.observed_logprob, "obs"), fmt(ev.observed_logprob, 2),
-          "proposed", bar(ev.proposed_logprob, "prop"), fmt(ev.proposed_logprob, 2)),
+          el("span", {}, "observed"), bar(ev.observed_logprob, "obs"),
+          el("span", { class: "lp" }, fmt(ev.observed_logprob, 2)),
+          el("span", {}, "proposed"), bar(ev.proposed_logprob, "prop"),
+          el("span", { class: "lp" }, fmt(ev.proposed_logprob, 2))),
         typeof ev.gain_log10 === "number"
           ? el("div", {}, `Gain: ${fmt(ev.gain_log10, 2)} log10 (≈ ${Math.pow(10, ev.gain_log10).toPrecision(2)}× more likely)`)
           : null));
