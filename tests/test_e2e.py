@@ -143,3 +143,33 @@ def test_a_server_with_a_token_asks_for_it_once() -> None:
         finally:
             browser.close()
     assert asked == ["This server needs an access token:"]
+
+
+SOURCE = (
+    "Northwind Power said on Tuesday that it would close its coal plant in Leeds by 2027. "
+    "The company said the move would cut emissions by 40 percent and make the grid safer. "
+    "About 350 workers will be offered jobs at a new wind farm near Hull, the company said.\n"
+)
+
+
+def test_a_server_with_an_index_shows_the_likely_sources(tmp_path: Path) -> None:
+    from unspin import Index
+
+    index = Index.build(tmp_path / "ix", [("northwind-2027", SOURCE)])
+    spun = SOURCE.replace("said", "stated").replace("company", "firm")
+    with (serving(serve.create_app(str(index.path), workers=1)) as url,
+          sync_playwright() as playwright):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{url}/")
+            page.fill("#input", spun)
+            page.click("#check")
+            sources = page.locator("#sources")
+            sources.wait_for(state="visible")
+            assert page.locator(".source-id").all_text_contents() == ["northwind-2027"]
+            quoted = page.locator(".sources blockquote").all_text_contents()
+            assert quoted and all(passage in spun for passage in quoted)
+        finally:
+            browser.close()

@@ -22,8 +22,9 @@
     score: $("#score"), scoreBar: $("#score-bar"), verdict: $("#verdict"), count: $("#finding-count"),
     original: $("#original"), restored: $("#restored"), edited: $("#edited"),
     rightHeading: $("#right-heading"), showRestored: $("#show-restored"), showEdited: $("#show-edited"),
-    popover: $("#popover"),
+    popover: $("#popover"), sources: $("#sources"), sourceList: $("#source-list"),
   };
+
 
   // ---------------------------------------------------------------- helpers
   /** Create an element: el("span", {class: "x", onclick: fn}, child, "text", ...). */
@@ -170,6 +171,7 @@
       loadReport(text, report);
       const n = report.findings.length;
       setStatus(`Checked: ${n} finding${n === 1 ? "" : "s"}.`);
+      if (await canTrace) await runTrace(text);
     } catch (err) {
       showError(`Could not reach the server: ${err.message}`);
       setStatus("");
@@ -177,6 +179,41 @@
       ui.check.disabled = false;
     }
   }
+  // ---------------------------------------------------------------- trace
+  /** Whether the server has a reference index to trace against (GET api/health). */
+  const canTrace = fetch("api/health").then((r) => (r.ok ? r.json() : {}))
+    .then((health) => !!health.index).catch(() => false);
+
+  /** The indexed documents the text was likely spun from, with its aligned passages. */
+  async function runTrace(text) {
+    ui.sources.hidden = true;
+    ui.sourceList.replaceChildren();
+    try {
+      const resp = await api("api/trace", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ text, top: 5 }),
+      });
+      if (!resp.ok) return; // too short to trace, or no index after all: nothing to show
+      const { matches } = await resp.json();
+      ui.sourceList.replaceChildren(...(matches.length ? matches.map(sourceCard)
+        : [el("p", { class: "muted" }, "No indexed document matches this text.")]));
+      ui.sources.hidden = false;
+    } catch { /* tracing is extra: the check is shown either way */ }
+  }
+
+  function sourceCard(match) {
+    const passages = match.passages.map((p) => el("li", {},
+      el("blockquote", {}, slice(p.query_offset, p.query_offset + p.query_length)),
+      el("span", { class: "muted small" },
+        `source characters ${p.source_offset}–${p.source_offset + p.source_length}`)));
+    return el("div", { class: "source" },
+      el("div", {}, el("strong", { class: "source-id" }, match.id),
+        el("span", { class: "muted" }, ` · containment ${fmt(match.score, 2)}`),
+        el("span", { class: "muted" }, ` · ${match.passages.length} aligned passage${match.passages.length === 1 ? "" : "s"}`)),
+      passages.length ? el("ol", { class: "passages" }, passages) : null);
+  }
+
   ui.check.addEventListener("click", runCheck);
   ui.input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) runCheck();   // Ctrl+Enter checks
