@@ -169,7 +169,10 @@ def test_a_server_with_an_index_shows_the_likely_sources(tmp_path: Path) -> None
             sources = page.locator("#sources")
             sources.wait_for(state="visible")
             assert page.locator(".source-id").all_text_contents() == ["northwind-2027"]
-            quoted = page.locator(".sources blockquote").all_text_contents()
-            assert quoted and all(passage in spun for passage in quoted)
+            ours = page.locator(".sources blockquote:not(.source-text)").all_text_contents()
+            theirs = page.locator(".sources blockquote.source-text").all_text_contents()
+            assert ours and all(passage in spun for passage in ours)
+            assert len(theirs) == len(ours) and all(passage in SOURCE for passage in theirs)
+            assert "company said" in " ".join(theirs)
         finally:
             browser.close()

@@ -65,6 +65,11 @@ def test_trace_with_and_without_index(client: TestClient, tmp_path: Path) -> Non
     body = traced.post("/api/trace", json={"text": spun, "top": 3}).json()
     assert body == {"matches": [m.to_dict() for m in index.query(spun, top=3)]}
     assert body["matches"][0]["id"] == "energy"
+    quoted = traced.post("/api/trace", json={"text": spun, "top": 3, "quote": True}).json()
+    for plain, match in zip(body["matches"], quoted["matches"], strict=True):
+        for bare, passage in zip(plain["passages"], match["passages"], strict=True):
+            start, length = bare["source_offset"], bare["source_length"]
+            assert passage == {**bare, "source_text": SOURCE[start : start + length]}
     missing = client.post("/api/trace", json={"text": spun})
     assert missing.status_code == 404
     assert "--index" in missing.json()["detail"]

@@ -68,6 +68,8 @@ class TextRequest(BaseModel):
 class TraceRequest(BaseModel):
     text: str
     top: int = Field(5, ge=1, le=100)
+    quote: bool = False
+    """Also give each passage's `source_text`, the source's words it aligns with."""
 
 
 def create_app(index: str | os.PathLike[str] | Index | None = None, *,
@@ -144,11 +146,13 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
 
     @app.post("/api/trace")
     async def api_trace(request: TraceRequest) -> dict[str, Any]:
-        """The indexed documents the text was likely spun from (as `unspin trace`)."""
+        """The indexed documents the text was likely spun from (as `unspin trace`); with
+        `quote`, each passage also quotes the source (`source_text`)."""
         if opened is None:
             raise HTTPException(404, "no index: start the server with "
                                      "`unspin serve --index INDEX_DIR` to trace")
-        return await run("trace", request.text, _trace, request.text, request.top)
+        return await run("trace", request.text, _trace, request.text, request.top,
+                         request.quote)
 
     @app.post("/v2/check")
     async def languagetool_check(request: Request, text: str | None = Form(None),
@@ -207,8 +211,16 @@ def _extract(name: str, data: bytes) -> dict[str, Any]:
         return {"text": read_document(str(path))}
 
 
-def _trace(text: str, top: int) -> dict[str, Any]:
-    return {"matches": [m.to_dict() for m in _WORKER["index"].query(text, top=top)]}
+def _trace(text: str, top: int, quote: bool) -> dict[str, Any]:
+    matches = []
+    for match, source in _WORKER["index"].query_sources(text, top=top):
+        row = match.to_dict()
+        if quote:
+            for passage in row["passages"]:
+                start = passage["source_offset"]
+                passage["source_text"] = source[start : start + passage["source_length"]]
+        matches.append(row)
+    return {"matches": matches}
 
 
 # --- limits, access and storage ----------------------------------------------

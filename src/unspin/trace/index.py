@@ -228,6 +228,12 @@ class Index:
         `config.trace_min_score` are left out, so an unsourced text gets []. Empty or
         oversized text raises `InputError`.
         """
+        return [match for match, _ in self.query_sources(text, top=top, config=config)]
+
+    def query_sources(self, text: str, *, top: int = 5, config: Config | None = None
+                      ) -> list[tuple[Match, str]]:
+        """`query`'s matches, each with the text of its source document (to quote the
+        passages from)."""
         config = config or Config()
         validate_text(text, config)
         query_prints = fingerprints(text)
@@ -245,13 +251,13 @@ class Index:
         scores = _weighted_containment(query_prints, *fingerprint_pairs(
             [text for _, text in sources]), len(sources))
         numbers, sentences = _numbers(text), sentence_features(text)
-        matches: list[Match] = []
+        found: list[tuple[Match, str]] = []
         for (doc_id, source), shared in zip(sources, scores.tolist(), strict=True):
             score = shared * _number_agreement(numbers, source) ** NUMBER_POWER
             if _reported(score, sentences, source, config):
-                matches.append(Match(doc_id, round(score, 4), tuple(align(text, source))))
-        matches.sort(key=lambda m: -m.score)
-        return matches[:top]
+                found.append((Match(doc_id, round(score, 4), tuple(align(text, source))), source))
+        found.sort(key=lambda pair: -pair[0].score)
+        return found[:top]
 
     def query_many(self, queries: Iterable[tuple[str, str]], *, top: int = 5,
                    config: Config | None = None, skip: Callable[[str], None] | None = None
@@ -268,7 +274,6 @@ class Index:
                 skip(f"{query_id}: {error}")
                 continue
             yield query_id, matches
-
 
 
 def _reported(score: float, query: list[SentenceFeatures], source: str, config: Config

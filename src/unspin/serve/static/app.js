@@ -192,7 +192,7 @@
       const resp = await api("api/trace", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ text, top: 5 }),
+        body: JSON.stringify({ text, top: 5, quote: true }),
       });
       if (!resp.ok) return; // too short to trace, or no index after all: nothing to show
       const { matches } = await resp.json();
@@ -203,10 +203,12 @@
   }
 
   function sourceCard(match) {
-    const passages = match.passages.map((p) => el("li", {},
-      el("blockquote", {}, slice(p.query_offset, p.query_offset + p.query_length)),
-      el("span", { class: "muted small" },
-        `source characters ${p.source_offset}–${p.source_offset + p.source_length}`)));
+    const passages = match.passages.map((p) => el("li", { class: "passage" },
+      el("div", {}, el("span", { class: "muted small" }, "this text"),
+        el("blockquote", {}, slice(p.query_offset, p.query_offset + p.query_length))),
+      el("div", {}, el("span", { class: "muted small" },
+        `source, characters ${p.source_offset}–${p.source_offset + p.source_length}`),
+        el("blockquote", { class: "source-text" }, p.source_text ?? ""))));
     return el("div", { class: "source" },
       el("div", {}, el("strong", { class: "source-id" }, match.id),
         el("span", { class: "muted" }, ` · containment ${fmt(match.score, 2)}`),
