@@ -84,11 +84,7 @@ def screening_speed(texts: list[str], docs: int, jobs: int, folder: Path) -> flo
         with open(corpus, "w", encoding="utf-8") as handle:
             for i in range(docs):
                 handle.write(json.dumps({"id": f"d{i}", "text": texts[i % len(texts)]}) + "\n")
-    start = time.perf_counter()
-    summary = screen_corpus([str(corpus)], folder / f"out{jobs}.jsonl", jobs=jobs)
-    elapsed = time.perf_counter() - start
-    assert summary.written == docs, summary
-    return docs / elapsed
+    return timed_screen(corpus, folder / f"out{jobs}.jsonl", jobs, docs)[0]
 
 
 def html_page(text: str, number: int) -> str:
@@ -111,9 +107,15 @@ def screening_pages_speed(texts: list[str], docs: int, jobs: int, folder: Path
         pages.mkdir()
         for i in range(docs):
             (pages / f"{i:05d}.html").write_text(html_page(texts[i % len(texts)], i), "utf-8")
+    return timed_screen(pages, folder / f"pages{jobs}.jsonl", jobs, docs)
+
+
+def timed_screen(corpus: Path, output: Path, jobs: int, docs: int) -> tuple[float, float]:
+    """Documents/second of `screen_corpus` over `corpus`, and the CPU milliseconds per
+    document this process spent (the workers' time not counted)."""
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
-    summary = screen_corpus([str(pages)], folder / f"pages{jobs}.jsonl", jobs=jobs)
+    summary = screen_corpus([str(corpus)], output, jobs=jobs)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     assert summary.written == docs, summary

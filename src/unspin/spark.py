@@ -41,6 +41,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from unspin.cli.terminal import EXIT_JOB_FAILED, EXIT_OK, fail, report_skip
 from unspin.core.config import Config
 from unspin.core.errors import InputError
 from unspin.screening.spark_job import (
@@ -89,22 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a Spark setting for the session started here (repeatable)")
     args = parser.parse_args(argv)
 
-    def skip(message: str) -> None:
-        print(f"unspin: {message}, skipped", file=sys.stderr)
-
     try:
         conf = dict(_setting(item) for item in args.conf)
         summary = screen_spark(args.inputs, args.output, args.master, args.restore,
-                               Config(neural=args.neural, tagger=args.tagger), skip=skip,
+                               Config(neural=args.neural, tagger=args.tagger), skip=report_skip,
                                partitions=args.partitions, conf=conf)
     except InputError as error:
-        print(f"unspin: error: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     except SparkJobError as error:
-        print(f"unspin: error: {error}", file=sys.stderr)
-        return 1
+        return fail(str(error), EXIT_JOB_FAILED)
     print(f"screened {summary.written} documents, skipped {summary.skipped}", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _setting(item: str) -> tuple[str, str]:

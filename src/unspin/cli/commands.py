@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unspin import Config, InputError, Report, check, repair, repairs, restore
-from unspin.cli.terminal import EXIT_OK, EXIT_SPUN, PROG, Progress, for_path, quote
+from unspin.cli.terminal import EXIT_OK, EXIT_SPUN, Progress, for_path, quote, report_skip
 from unspin.io.inputs import read_text
 from unspin.io.loaders import count_documents, holds_many, iter_documents, read_document
 from unspin.pipeline.engine import neural_scorer, tagger_for
@@ -110,20 +110,16 @@ def run_screen(args: argparse.Namespace) -> int:
     total = count_documents(args.inputs) if sys.stderr.isatty() and not spark else None
     progress = Progress(total)
 
-    def skip(message: str) -> None:
-        progress.clear()
-        print(f"{PROG}: {message}, skipped", file=sys.stderr)
-
     try:
         if spark:
             from unspin.screening.spark_job import screen_spark
 
             summary = screen_spark(args.inputs, args.output, args.master, args.restore,
-                                   config, skip=skip)
+                                   config, skip=progress.skip)
         else:
             summary = screen_corpus(args.inputs, args.output, jobs=args.jobs,
                                     resume=args.resume, restore=args.restore, config=config,
-                                    skip=skip, progress=progress.advance)
+                                    skip=progress.skip, progress=progress.advance)
     finally:
         progress.close()
     done = f", {summary.already_done} already done" if summary.already_done else ""
@@ -138,12 +134,8 @@ def run_extract(args: argparse.Namespace) -> int:
 
     progress = Progress(count_documents(args.inputs) if sys.stderr.isatty() else None)
 
-    def skip(message: str) -> None:
-        progress.clear()
-        print(f"{PROG}: {message}, skipped", file=sys.stderr)
-
     try:
-        summary = extract_corpus(args.inputs, args.output, skip=skip,
+        summary = extract_corpus(args.inputs, args.output, skip=progress.skip,
                                  progress=progress.advance)
     finally:
         progress.close()
@@ -216,7 +208,7 @@ class _Corpora:
         return f", skipped {self.skipped}" if self.skipped else ""
 
     def _skip(self, message: str) -> None:
-        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+        report_skip(message)
         self.skipped += 1
 
 
@@ -237,8 +229,7 @@ def run_trace(args: argparse.Namespace) -> int:
 
     def skip(message: str) -> None:
         nonlocal skipped
-        progress.clear()
-        print(f"{PROG}: {message}, skipped", file=sys.stderr)
+        progress.skip(message)
         skipped += 1
         progress.advance()
 

@@ -47,6 +47,11 @@ class Progress:
         if self.total is not None and time.monotonic() - self._drawn_at >= self.INTERVAL_S:
             self._draw()
 
+    def skip(self, message: str) -> None:
+        """Report a skipped document (`report_skip`) on a line of its own, above the bar."""
+        self.clear()
+        report_skip(message)
+
     def clear(self) -> None:
         """Erase the bar so a warning can take its line; it comes back on `advance`."""
         if self._dirty:
@@ -76,6 +81,11 @@ def for_path(path: str, call: Callable[[], T]) -> T:
         return call()
     except InputError as error:
         raise InputError(f"{name_of(path)}: {error}") from None
+
+
+def report_skip(message: str) -> None:
+    """The line every corpus command prints for a document it leaves out."""
+    print(f"{PROG}: {message}, skipped", file=sys.stderr)
 
 
 def fail(message: str, status: int = EXIT_ERROR) -> int:

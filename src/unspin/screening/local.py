@@ -287,7 +287,7 @@ def _screen_source(doc_id: str, source: str | Unread, restore: bool, config: Con
 
 def _length(source: str | Unread) -> int:
     """Characters of a text, or bytes of a file not read yet: what is in flight."""
-    return len(source) if isinstance(source, str) else source.size()
+    return len(source) if isinstance(source, str) else source.size
 
 
 def _prepend(first: list[_Entry] | None, rest: Iterator[list[_Entry]]

@@ -45,6 +45,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import cast
 
 from unspin.core.errors import InputError
@@ -208,9 +209,10 @@ class Unread:
             raise _NothingToRead(f"{self.path}: {problem}")
         return text
 
+    @cached_property
     def size(self) -> int:
         """The file's size in bytes (0 if it cannot be looked at): the stand-in for its
-        length where a run bounds the text in flight."""
+        length where a run bounds the text in flight (looked up once)."""
         try:
             return os.path.getsize(self.path)
         except OSError:

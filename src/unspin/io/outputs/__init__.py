@@ -37,10 +37,10 @@ from unspin.io.outputs.csv import CsvWriter
 from unspin.io.outputs.html import HtmlWriter
 from unspin.io.outputs.jsonl import JsonlWriter
 from unspin.io.outputs.parquet import ParquetWriter, _pyarrow
-from unspin.io.outputs.rows import RowWriter, flat_row
+from unspin.io.outputs.rows import RowWriter
 
-__all__ = ["FORMATS", "RowWriter", "check_output_path", "flat_row", "open_output",
-           "refuse_overlap", "resume_ids"]
+__all__ = ["FORMATS", "RowWriter", "check_output_path", "open_output", "refuse_overlap",
+           "resume_ids"]
 
 FORMATS = (".jsonl", ".parquet", ".csv", ".html")
 """Output extensions, compared case-insensitively."""
