@@ -46,6 +46,18 @@ class Config:
     mid-sentence "Home windows" or "Financial institution" (names capitalise every
     word), an ALL-CAPS common word ("LAPTOP"). Higher: more such spans flagged."""
 
+    profiles: tuple[str, ...] = ()
+    """Spinner profiles (files `unspin learn` writes, `unspin.discovery.profile`): each
+    flags the phrases a spinner was seen to write in its traced copies and restores the
+    original it wrote them for, weighed by the profile's own calibrated models. More
+    profiles: more spinners recognised, each adds its phrases' false flags."""
+
+    profile_min_confidence: float = 0.9
+    """Least calibrated probability (the profile's span model) for a profile phrase to be
+    reported. The model is fitted on the traced copies and clean reference documents, so
+    this is about the share of reported phrases that are swaps. Lower: more recall, more
+    false accusations."""
+
     repair: bool = True
     """Report mechanical damage and scraping residue (`unspin.repair`) as findings of kind
     "mechanical"/"residue", applied by `restore` with the lexical ones. They never count

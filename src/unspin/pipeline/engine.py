@@ -17,6 +17,7 @@ from unspin.discovery import tagger as tagger_module
 from unspin.discovery.decoder import Proposal, propose
 from unspin.discovery.known import KnownList, KnownMatch, default_known_list
 from unspin.discovery.lexicon import LEARNED, MOBY, MYTHES, WORDNET, Link, source_names
+from unspin.discovery.profile import Occurrence, Profile, judge, load_profile, occurrences
 from unspin.discovery.rescore import SentenceScorer, rescore
 from unspin.discovery.sources import sources_for
 from unspin.pipeline.score import (
@@ -193,6 +194,57 @@ def _tagged_findings(
     return out
 
 
+def _profile_finding(text: str, sent: Sequence[Token], o: Occurrence, confidence: float,
+                     profile: Profile, path: str) -> Finding:
+    """A finding for a profile phrase, with the counts and documents behind it."""
+    start, end = sent[o.start].offset, sent[o.stop - 1].end
+    entry = o.entry
+    shown = ", ".join(entry.documents[:3])
+    evidence: dict[str, Any] = {
+        "source": "profile", "profile": profile.name or path, "profile_file": path,
+        "observed": entry.observed, "original": o.original,
+        "explanation": (f"the spinner wrote '{entry.observed}' for '{o.original}' "
+                        f"{entry.originals[o.original]} times in its traced copies"
+                        + (f" ({shown}{', ...' if len(entry.documents) > 3 else ''})"
+                           if shown else "")),
+        "originals": dict(sorted(entry.originals.items(), key=lambda kv: -kv[1])),
+        "kept_in_traced_copies": entry.kept,
+        "reference_count": entry.reference, "reference_words": profile.reference_words,
+        "documents": list(entry.documents),
+        "likelihood_ratio_log10": round(o.features[1], 3),
+        "observed_logprob": round(o.observed_logprob, 3),
+        "proposed_logprob": round(o.proposed_logprob, 3), "lm": FAST_LM_NAME,
+        "document_evidence": round(o.features[3], 3),
+    }
+    start, value = _with_article(text, sent, o.start, start, end,
+                                 match_case(text[start:end], o.original))
+    return Finding(start, end - start, text[start:end], "lexical", confidence,
+                   (Replacement(value, confidence),), evidence)
+
+
+def _profile_findings(text: str, sents: Sequence[Sequence[Token]], n_words: int,
+                      config: Config) -> tuple[list[Finding], float]:
+    """Findings of every profile `config` names at `Config.profile_min_confidence`, and
+    the highest probability a profile gives that the document is its spinner's work."""
+    lm = default_lm()
+    found: list[Finding] = []
+    document = 0.0
+    for path in config.profiles:
+        profile = load_profile(path)
+        judged, spun = judge(occurrences(sents, profile, lm), n_words, profile)
+        document = max(document, spun)
+        found += [_profile_finding(text, sents[o.sentence], o, p, profile, path)
+                  for o, p in judged if p >= config.profile_min_confidence]
+    found.sort(key=lambda f: -f.confidence)
+    taken = Spans()
+    kept = []
+    for f in found:
+        if not taken.overlaps(f.offset, f.end):
+            taken.add(f.offset, f.end)
+            kept.append(f)
+    return kept, document
+
+
 def _with_repairs(findings: list[Finding], repairs: list[Finding]) -> list[Finding]:
     """The repairs plus every finding none of them overlaps: a lexical finding on a
     damaged word would restore the damage, and the two must apply in one pass."""
@@ -203,12 +255,18 @@ def _with_repairs(findings: list[Finding], repairs: list[Finding]) -> list[Findi
 def analyze(text: str, config: Config) -> Report:
     """Find every suspicious span of `text` and score the document."""
     sents = sentences(text)
+    n_words = sum(len(s) for s in sents)
     findings: list[Finding] = []
     weak: list[Finding] = []  # discovery findings before the confidence cut
     cut = 1.0
     if config.known_list:
         flat = [t for s in sents for t in s]
         findings.extend(_known_finding(text, flat, m) for m in _known_list(config).find(flat))
+    profiled = 0.0
+    if config.profiles:
+        learned, profiled = _profile_findings(text, sents, n_words, config)
+        taken = Spans((f.offset, f.end) for f in findings)
+        findings.extend(f for f in learned if not taken.overlaps(f.offset, f.end))
     if config.discovery:
         lm, sources = default_lm(), sources_for(config)
         taken = Spans((f.offset, f.end) for f in findings)
@@ -234,7 +292,6 @@ def analyze(text: str, config: Config) -> Report:
                 free[p.start : p.stop] = [False] * (p.stop - p.start)
             if odds is not None:
                 weak += _tagged_findings(text, sent, odds, free, counts, config)
-    n_words = sum(len(s) for s in sents)
     weak = in_context(weak, n_words, scorer_name(config), config.calibration)
     findings.extend(f for f in weak if f.confidence >= cut)
     if config.repair:
@@ -242,8 +299,8 @@ def analyze(text: str, config: Config) -> Report:
     findings.sort(key=lambda f: f.offset)
     # Findings under the cut are not reported, but their sum still says "spun" or not.
     lexical = (f for f in findings if f.kind == "lexical")  # repairs are no spinning evidence
-    score = doc_score([*lexical, *(f for f in weak if f.confidence < cut)], n_words,
-                      config.calibration)
+    score = max(profiled, doc_score([*lexical, *(f for f in weak if f.confidence < cut)],
+                                    n_words, config.calibration))
     if score >= config.spun_threshold and findings:  # no accusation without a finding
         verdict = "spun"
     elif score < config.clean_threshold:

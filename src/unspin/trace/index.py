@@ -221,6 +221,13 @@ class Index:
                 for line in handle:
                     yield json.loads(line)
 
+    def documents(self, step: int = 1) -> Iterator[tuple[str, str]]:
+        """Every `step`-th document as `(id, text)`, in index order (learning reads a
+        sample of the reference corpus for its base rates)."""
+        for segment in self._segments:
+            for number in range(0, len(segment), max(step, 1)):
+                yield segment.document(number)
+
     def query(self, text: str, *, top: int = 5, config: Config | None = None) -> list[Match]:
         """The reference documents `text` was most likely spun from, best first.
 

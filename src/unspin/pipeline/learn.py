@@ -1,0 +1,344 @@
+"""`learn`: a spinner's profile from the copies `trace` matched with their sources.
+
+For each document: mechanical damage is repaired first (so a pasted quote is not read
+as a swap), the document is traced, and every aligned passage is aligned again word by
+word with its source. A replaced run of at most `MAX_WORDS` words on each side whose
+both sides hold a content word, and no digit, is a swap (original -> observed); an
+unequal run is split where one end is a swap seen on its own elsewhere ("Bank said" ->
+"Financial institution stated" gives "said" -> "stated" and "bank" -> "financial
+institution"). Inserted or deleted clauses, and words outside the aligned passages,
+teach nothing. Then, per observed phrase, how often it stood unchanged in the copies
+(`Entry.kept`) and how often it occurs in a sample of the reference corpus
+(`Entry.reference`) are counted, and the profile's span and document models are fitted
+on the traced copies (each occurrence labelled swapped or kept by the alignment, with
+the document's own counts left out, so the fit sees phrases as a new document would)
+and on clean reference documents.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from unspin.core.config import Config
+from unspin.core.errors import InputError
+from unspin.core.lm import default_lm
+from unspin.core.records import apply_findings
+from unspin.core.tokens import Token, sentences
+from unspin.discovery.profile import (
+    MAX_WORDS,
+    Entry,
+    Model,
+    Occurrence,
+    Profile,
+    content,
+    document_evidence,
+    occurrences,
+    scan,
+    whole_evidence,
+)
+from unspin.repair import find_repairs
+from unspin.trace.index import Index
+
+REFERENCE_SAMPLE = 2000
+"""Reference documents read for the clean base rates (evenly spaced through the index).
+More: steadier rates for rare phrases, slower learning (about 1 ms per document)."""
+NEGATIVE_DOCUMENTS = 100
+"""Least number of clean reference documents the models are fitted against (as many as
+the traced copies when there are more). More: more conservative on clean text."""
+PEEL_SEEN = 2
+"""Times a one-word swap must be seen on its own before an unequal run is split at it."""
+L2 = 1.0
+"""Ridge penalty of the logistic fits (the profile's models have 4 and 1 inputs)."""
+
+Position = tuple[int, int]  # (sentence, token)
+
+
+@dataclass
+class _Traced:
+    """One traced copy: its tokens, the swaps harvested and what aligned unchanged."""
+
+    doc_id: str
+    sents: list[list[Token]]
+    blocks: list[tuple[list[str], list[Position]]] = field(default_factory=list)
+    """Replaced runs: (source words, query token positions), resolved after all reads."""
+    equal: set[Position] = field(default_factory=set)
+    swaps: dict[tuple[int, int, int], str] = field(default_factory=dict)
+    """(sentence, start, stop) of each swap in this copy -> its original."""
+    words: int = 0
+
+
+def _positions(sents: list[list[Token]], start: int, end: int) -> list[Position]:
+    """Token positions inside the character range [start, end)."""
+    return [(s, k) for s, sent in enumerate(sents) for k, t in enumerate(sent)
+            if start <= t.offset and t.end <= end]
+
+
+def _read(doc_id: str, text: str, index: Index, config: Config) -> _Traced | None:
+    """The copy's aligned runs against its sources, or None when it traces to none."""
+    text = apply_findings(text, find_repairs(text))
+    matches = index.query_sources(text, top=3, config=config)
+    if not matches:
+        return None
+    traced = _Traced(doc_id, sentences(text))
+    used: set[Position] = set()
+    for match, source in matches:
+        source_tokens = [t for sent in sentences(source) for t in sent]
+        for p in match.passages:
+            query = [q for q in _positions(traced.sents, p.query_offset,
+                                           p.query_offset + p.query_length) if q not in used]
+            end = p.source_offset + p.source_length
+            src = [t.norm for t in source_tokens if p.source_offset <= t.offset and t.end <= end]
+            used.update(query)
+            _diff(traced, src, query)
+    return traced if traced.words else None
+
+
+def _diff(traced: _Traced, src: list[str], query: list[Position]) -> None:
+    """Word-align one passage: equal words are kept, replaced runs become blocks."""
+    words = [traced.sents[s][k].norm for s, k in query]
+    matcher = difflib.SequenceMatcher(a=src, b=words, autojunk=False)
+    traced.words += len(words)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            traced.equal.update(query[j1:j2])
+        elif op == "replace" and i2 - i1 <= MAX_WORDS and j2 - j1 <= MAX_WORDS:
+            traced.blocks.append((src[i1:i2], query[j1:j2]))
+
+
+def _word_ok(token: Token) -> bool:
+    return not any(c.isdigit() for c in token.text)
+
+
+def _one_to_one(traced: _Traced) -> Iterable[tuple[str, str]]:
+    """(original, observed) of the equal-length blocks' word pairs (the peeling table)."""
+    for src, query in traced.blocks:
+        if len(src) == len(query):
+            for word, (s, k) in zip(src, query, strict=True):
+                yield word, traced.sents[s][k].norm
+
+
+def _resolve(traced: _Traced, seen: Counter[tuple[str, str]]) -> None:
+    """Turn each block into swaps: word by word when both sides are as long, else the
+    run with known one-word swaps peeled off its ends (`PEEL_SEEN`)."""
+    for src, query in traced.blocks:
+        if len(src) == len(query):
+            for word, position in zip(src, query, strict=True):
+                _swap(traced, [word], [position])
+            continue
+        src, query = list(src), list(query)
+        while len(src) > 1 and len(query) > 1:
+            if seen[(src[0], traced.sents[query[0][0]][query[0][1]].norm)] >= PEEL_SEEN:
+                _swap(traced, src[:1], query[:1])
+                src, query = src[1:], query[1:]
+            elif seen[(src[-1], traced.sents[query[-1][0]][query[-1][1]].norm)] >= PEEL_SEEN:
+                _swap(traced, src[-1:], query[-1:])
+                src, query = src[:-1], query[:-1]
+            else:
+                break
+        _swap(traced, src, query)
+
+
+def _swap(traced: _Traced, src: list[str], query: list[Position]) -> None:
+    """Record src -> the query words as a swap if it is one a dictionary spinner makes:
+    one sentence, words joined by spaces, no digits, content words on both sides."""
+    s = query[0][0]
+    ks = [k for _, k in query]
+    tokens = traced.sents[s][ks[0] : ks[-1] + 1]
+    if any(q[0] != s for q in query) or ks != list(range(ks[0], ks[-1] + 1)):
+        return
+    if not all(t.joined for t in tokens[1:]) or not all(map(_word_ok, tokens)):
+        return
+    observed = [t.norm for t in tokens]
+    if observed == src or not content(observed) or not content(src) \
+            or any(any(c.isdigit() for c in w) for w in src):
+        return
+    traced.swaps[(s, ks[0], ks[-1] + 1)] = " ".join(src)
+
+
+def _harvest(reads: list[_Traced]) -> Profile:
+    """The profile's entries (originals, forms, documents) from every copy's swaps."""
+    profile = Profile("")
+    for traced in reads:
+        for (s, start, stop), original in traced.swaps.items():
+            tokens = traced.sents[s][start:stop]
+            profile.add(Entry(" ".join(t.norm for t in tokens), {original: 1},
+                              documents=(traced.doc_id,),
+                              forms=(" ".join(t.text for t in tokens),)))
+    return profile
+
+
+def _labels(traced: _Traced, profile: Profile) -> list[tuple[int, int, int, int]]:
+    """(sentence, start, stop, label) of the profile phrases in the copy's aligned part:
+    1 where the copy swapped it in, 0 where it stood as in the source."""
+    found = []
+    for s, start, stop in scan(traced.sents, profile):
+        if (s, start, stop) in traced.swaps:
+            found.append((s, start, stop, 1))
+        elif all((s, k) in traced.equal for k in range(start, stop)):
+            found.append((s, start, stop, 0))
+    return found
+
+
+def _without(profile: Profile, swaps: Counter[tuple[str, str]], kept: Counter[str],
+             reference: Counter[str]) -> dict[str, Entry]:
+    """The profile's entries with one document's own counts taken out."""
+    entries = dict(profile.entries)
+    for key in {o for o, _ in swaps} | set(kept) | set(reference):
+        entry = entries.get(key)
+        if entry is None:
+            continue
+        originals = {k: v - swaps[(key, k)] for k, v in entry.originals.items()}
+        entries[key] = replace(entry, originals={k: v for k, v in originals.items() if v > 0}
+                               or {next(iter(entry.originals)): 0},
+                               kept=entry.kept - kept[key],
+                               reference=entry.reference - reference[key])
+    return entries
+
+
+def _fit(xs: list[list[float]], ys: list[int]) -> Model:
+    """Ridge logistic regression (Newton's method); the bias is not penalised."""
+    x = np.hstack([np.asarray(xs, dtype=float), np.ones((len(xs), 1))])
+    y = np.asarray(ys, dtype=float)
+    w = np.zeros(x.shape[1])
+    penalty = np.eye(x.shape[1]) * L2
+    penalty[-1, -1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
+        gradient = x.T @ (p - y) + penalty @ w
+        hessian = (x.T * (p * (1 - p))) @ x + penalty + np.eye(x.shape[1]) * 1e-9
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return Model(tuple(float(v) for v in w[:-1]), float(w[-1]))
+
+
+def _span_rows(found: list[Occurrence], n_words: int) -> list[list[float]]:
+    others = document_evidence(found, n_words)
+    return [[*o.features[:3], others[o.entry.observed]] for o in found]
+
+
+def learn(docs: Iterable[tuple[str, str]], index: Index, *, name: str = "",
+          config: Config | None = None, reference_sample: int = REFERENCE_SAMPLE,
+          skip: Callable[[str], None] | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Profile:
+    """The profile of the spinner that wrote `docs` (`(id, text)` pairs), learned from
+    those `index` traces to a source; the others teach nothing (their count is in the
+    header). A text `trace` refuses raises `InputError`, or with `skip` is left out and
+    `skip` gets "ID: why". `progress(read, traced)` is called after each document."""
+    config = config or Config()
+    reads: list[_Traced] = []
+    read = 0
+    for doc_id, text in docs:
+        try:
+            traced = _read(doc_id, text, index, config)
+        except InputError as error:
+            if skip is None:
+                raise
+            skip(f"{doc_id}: {error}")
+            continue
+        read += 1
+        if traced is not None:
+            reads.append(traced)
+        if progress is not None:
+            progress(read, len(reads))
+    seen = Counter(pair for traced in reads for pair in _one_to_one(traced))
+    for traced in reads:
+        _resolve(traced, seen)
+    profile = _harvest(reads)
+    profile.name = name
+    profile.created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    profile.documents_read, profile.documents_traced = read, len(reads)
+    profile.spun_words = sum(t.words for t in reads)
+    if not profile.entries:
+        return profile
+    labels = [_labels(traced, profile) for traced in reads]
+    kept_by_doc = [Counter(" ".join(t.norm for t in traced.sents[s][a:b])
+                           for s, a, b, label in found if label == 0)
+                   for traced, found in zip(reads, labels, strict=True)]
+    for counts in kept_by_doc:
+        for key, count in counts.items():
+            profile.entries[key].kept += count
+    negatives = _reference(profile, index, reference_sample, {t.doc_id for t in reads},
+                           max(NEGATIVE_DOCUMENTS, len(reads)))
+    _fit_models(profile, reads, labels, kept_by_doc, negatives)
+    return profile
+
+
+def _reference(profile: Profile, index: Index, sample: int, exclude: set[str], keep: int
+               ) -> list[tuple[list[list[Token]], Counter[str]]]:
+    """Count the profile's phrases in a sample of the reference corpus (into
+    `Entry.reference` and `Profile.reference_words`); return up to `keep` of the sampled
+    documents, tokenized, with their own counts, as the models' clean examples."""
+    step = max(1, len(index) // max(sample, 1))
+    kept: list[tuple[list[list[Token]], Counter[str]]] = []
+    for doc_id, text in index.documents(step):
+        sents = sentences(text)
+        profile.reference_words += sum(len(s) for s in sents)
+        counts = Counter(" ".join(t.norm for t in sents[s][a:b])
+                         for s, a, b in scan(sents, profile))
+        for key, count in counts.items():
+            profile.entries[key].reference += count
+        if len(kept) < keep and doc_id not in exclude:
+            kept.append((sents, counts))
+    return kept
+
+
+def _fit_models(profile: Profile, reads: list[_Traced],
+                labels: list[list[tuple[int, int, int, int]]], kept_by_doc: list[Counter[str]],
+                negatives: list[tuple[list[list[Token]], Counter[str]]]) -> None:
+    """Fit the span and document models, each document's own counts left out."""
+    lm = default_lm()
+    span_x: list[list[float]] = []
+    span_y: list[int] = []
+    doc_x: list[list[float]] = []
+    doc_y: list[int] = []
+    for traced, found, kept in zip(reads, labels, kept_by_doc, strict=True):
+        swaps = Counter((" ".join(t.norm for t in traced.sents[s][a:b]), original)
+                        for (s, a, b), original in traced.swaps.items())
+        entries = _without(profile, swaps, kept, Counter())
+        occurs = occurrences(traced.sents, profile, lm, entries)
+        n_words = sum(len(s) for s in traced.sents)
+        label = {(s, a, b): y for s, a, b, y in found}
+        rows = _span_rows(occurs, n_words)
+        for occurrence, row in zip(occurs, rows, strict=True):
+            y = label.get((occurrence.sentence, occurrence.start, occurrence.stop))
+            if y is not None:
+                span_x.append(row)
+                span_y.append(y)
+        doc_x.append([whole_evidence(occurs, n_words)])
+        doc_y.append(1)
+    for sents, counts in negatives:
+        occurs = occurrences(sents, profile, lm, _without(profile, Counter(), Counter(), counts))
+        n_words = sum(len(s) for s in sents)
+        rows = _span_rows(occurs, n_words)
+        span_x += rows
+        span_y += [0] * len(rows)
+        doc_x.append([whole_evidence(occurs, n_words)])
+        doc_y.append(0)
+    if len(set(span_y)) == 2:
+        profile.span_model = _fit(span_x, span_y)
+    if len(set(doc_y)) == 2:
+        profile.document_model = _fit(doc_x, doc_y)
+    profile.fit = {"span_examples": len(span_y), "span_swaps": sum(span_y),
+                   "traced_documents": len(reads), "clean_documents": len(negatives),
+                   "log_loss": round(_log_loss(profile.span_model, span_x, span_y), 4)}
+
+
+def _log_loss(model: Model, xs: list[list[float]], ys: list[int]) -> float:
+    """Mean log loss of `model` on its training examples (a sanity figure in the header)."""
+    if not ys:
+        return 0.0
+    total = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        p = min(max(model.probability(x), 1e-9), 1 - 1e-9)
+        total -= math.log(p if y else 1 - p)
+    return total / len(ys)
+
