@@ -14,18 +14,28 @@ from unspin.core.errors import InputError
 from unspin.core.records import Finding, Match, Passage, Replacement, Report, apply_findings
 
 if TYPE_CHECKING:
+    from unspin.discovery.profile import Profile
+    from unspin.pipeline.learn import learn
     from unspin.screening import screen_corpus
     from unspin.trace.index import Index
 
 
 def __getattr__(name: str) -> object:
-    """`unspin.Index`, `unspin.screen_corpus` and `unspin.__version__` are looked up on
-    first use: they need the trace index's imports, the process pool's and
-    importlib.metadata (50 ms of start-up)."""
+    """`unspin.Index`, `unspin.learn`, `unspin.Profile`, `unspin.screen_corpus` and
+    `unspin.__version__` are looked up on first use: they need the trace index's imports,
+    the process pool's and importlib.metadata (50 ms of start-up)."""
     if name == "Index":
         from unspin.trace.index import Index
 
         return Index
+    if name == "learn":
+        from unspin.pipeline.learn import learn
+
+        return learn
+    if name == "Profile":
+        from unspin.discovery.profile import Profile
+
+        return Profile
     if name == "screen_corpus":
         from unspin.screening import screen_corpus
 
@@ -46,11 +56,13 @@ __all__ = [
     "InputError",
     "Match",
     "Passage",
+    "Profile",
     "Replacement",
     "Report",
     "__version__",
     "apply_findings",
     "check",
+    "learn",
     "repair",
     "repairs",
     "restore",

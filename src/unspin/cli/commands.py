@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,9 @@ def format_report(text: str, report: Report) -> str:
             details.append(str(source))
         lines.append(f"  {line}:{column}  {quote(finding.text)} -> {best}  "
                      f"({', '.join(details)})")
+        if source == "profile":  # the learned dictionary says why, in words
+            lines.append(f"      {finding.evidence['profile']}: "
+                         f"{finding.evidence['explanation']}")
     summary = "\n".join(lines) + "\n"
     if report.restored is not None:
         ending = "" if report.restored.endswith("\n") else "\n"
@@ -49,8 +53,17 @@ def format_report(text: str, report: Report) -> str:
 
 
 def _engine_config(args: argparse.Namespace) -> Config:
-    """The configuration the engine flags (`--neural`, `--tagger`) ask for."""
-    return Config(neural=args.neural, tagger=args.tagger)
+    """The configuration the engine flags (`--neural`, `--tagger`, `--profile`) ask for;
+    each profile is read now, so a bad one is one error before any work."""
+    from unspin.discovery.profile import load_profile
+
+    profiles = tuple(str(Path(p).resolve()) for p in args.profiles)
+    for path, given in zip(profiles, args.profiles, strict=True):
+        try:
+            load_profile(path)
+        except InputError as error:
+            raise InputError(str(error).replace(path, given, 1)) from None
+    return Config(neural=args.neural, tagger=args.tagger, profiles=profiles)
 
 
 def _load_extras(config: Config) -> None:
@@ -96,8 +109,19 @@ def run_repair(args: argparse.Namespace) -> int:
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    """`unspin screen`: one result row per readable document, the others skipped."""
+    """`unspin screen`: one result row per readable document, the others skipped; with
+    `--learn`, the spinner's profile learned from the inputs first and screened with."""
     config = _engine_config(args)
+    if args.learn:
+        if args.index is None:
+            raise InputError("--learn needs --index INDEX_DIR")
+        if args.resume:
+            raise InputError("--learn and --resume cannot be combined")
+        path = Path(f"{args.output}.profile.jsonl")
+        _learn(args.inputs, args.index, path, path.name)
+        config = replace(config, profiles=(*config.profiles, str(path.resolve())))
+    elif args.index is not None:
+        raise InputError("--index needs --learn")
     spark = args.engine == "spark"
     if spark:
         if args.jobs is not None or args.resume:
@@ -142,6 +166,35 @@ def run_extract(args: argparse.Namespace) -> int:
     print(f"extracted {summary.written} documents into {args.output}, skipped "
           f"{summary.skipped}", file=sys.stderr)
     return EXIT_OK
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    """`unspin learn`: the spinner's profile from the inputs traced against the index."""
+    _learn(args.inputs, args.index, Path(args.output), args.name or Path(args.output).name)
+    return EXIT_OK
+
+
+def _learn(inputs: list[str], index_dir: str, output: Path, name: str) -> None:
+    """Learn a profile from `inputs` (`unspin.learn`), write it to `output`, say so."""
+    from unspin.io.outputs import refuse_overlap
+    from unspin.pipeline.learn import learn
+    from unspin.trace.index import Index
+
+    if not output.parent.is_dir():
+        raise InputError(f"{output}: directory {output.parent} does not exist")
+    refuse_overlap(output, inputs)
+    index = Index.open(index_dir)
+    progress = Progress(count_documents(inputs) if sys.stderr.isatty() else None)
+    documents = iter_documents(inputs, progress.skip)  # fails before any work
+    try:
+        profile = learn(documents, index, name=name, skip=progress.skip,
+                        progress=lambda read, traced: progress.advance())
+    finally:
+        progress.close()
+    profile.save(output)
+    print(f"learned {profile.pairs} swaps ({len(profile.entries)} phrases) from "
+          f"{profile.documents_traced} of {profile.documents_read} documents traced to a "
+          f"source into {output}", file=sys.stderr)
 
 
 def run_index_build(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from unspin.cli.commands import (
     run_extract,
     run_index_add,
     run_index_build,
+    run_learn,
     run_repair,
     run_restore,
     run_screen,
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     engine.add_argument("--tagger", action="store_true",
                         help="also read every word with the learned replaced-word tagger "
                              "(about 0.75 s per 1,000 words; needs pip install 'unspin[tagger]')")
+    engine.add_argument("--profile", action="append", default=[], metavar="FILE",
+                        dest="profiles",
+                        help="a spinner profile made by `unspin learn`: find and restore "
+                             "that spinner's work (repeatable)")
 
     check_cmd = commands.add_parser(
         "check", parents=[engine], help="score a text and list suspicious spans",
@@ -102,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
                                  "finishes it")
     screen_cmd.add_argument("--restore", action="store_true",
                             help='add each document\'s restored text as "restored"')
+    screen_cmd.add_argument("--learn", action="store_true",
+                            help="first learn the spinner's profile from the inputs that "
+                                 "--index traces to a source (as `unspin learn`), write it "
+                                 "beside OUT as OUT's name + .profile.jsonl, then screen "
+                                 "with it")
+    screen_cmd.add_argument("--index", metavar="INDEX_DIR",
+                            help="the reference index, with --learn")
     screen_cmd.add_argument("--engine", choices=("local", "spark"), default="local",
                             help="local processes (default) or a Spark cluster")
     screen_cmd.add_argument("--master", metavar="URL",
@@ -172,6 +184,25 @@ def build_parser() -> argparse.ArgumentParser:
     trace_cmd.add_argument("--top", type=positive_int, default=5, metavar="K",
                            help="at most K matches per query (default 5)")
     trace_cmd.set_defaults(run=run_trace)
+
+    learn_cmd = commands.add_parser(
+        "learn", help="learn a spinner's profile from copies trace matches with sources",
+        description="Trace every document of the inputs against the index, align each "
+                    "traced copy word by word with its source, and write the swaps the "
+                    "spinner made as a profile (JSON Lines: a header, then one observed "
+                    "phrase a line with its originals and counts) that --profile loads. "
+                    "Documents with no source teach nothing; unreadable ones are reported "
+                    "on stderr and skipped.",
+        epilog="exit status: 0 done (even if nothing was traced), 2 usage or input error")
+    learn_cmd.add_argument("inputs", nargs="+", metavar="INPUT", help=corpus_help)
+    learn_cmd.add_argument("--index", required=True, metavar="INDEX_DIR",
+                           help="index of the reference documents (`unspin index build`)")
+    learn_cmd.add_argument("-o", "--output", required=True, metavar="PROFILE",
+                           help="the profile file to write (replaced only on success)")
+    learn_cmd.add_argument("--name", default="",
+                           help="the spinner's name in the profile and in the evidence "
+                                "(default: the output's file name)")
+    learn_cmd.set_defaults(run=run_learn)
 
     serve_cmd = commands.add_parser(
         "serve", parents=[engine],

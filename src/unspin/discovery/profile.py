@@ -45,7 +45,10 @@ not certain, and one never seen in the reference corpus is rare, not impossible.
 LM_WINDOW = 2
 """Words of context either side of a phrase that the 3-gram LM reads when comparing
 the observed wording with an original."""
-FEATURES = ("swap_log_odds", "likelihood_ratio", "lm_gain", "document_evidence")
+ECHO = 1.0
+"""log10 bonus of an original the document writes elsewhere, when choosing which original
+to propose (not when judging whether the phrase was swapped)."""
+FEATURES = ("channel_log_odds", "likelihood_ratio", "lm_gain", "document_evidence")
 """The span model's inputs (`Occurrence.features`), in order."""
 
 
@@ -57,8 +60,14 @@ class Entry:
     """The phrase as written, lower-case words joined by single spaces."""
     originals: dict[str, int]
     """Original wording -> times the spinner wrote `observed` for it."""
+    original_totals: dict[str, int] = field(default_factory=dict)
+    """Original wording -> times it stood in the traced copies' sources (swapped or not):
+    with `originals`, how often the spinner turns that original into `observed`."""
     kept: int = 0
     """Times `observed` stood in a traced copy where its source has it too."""
+    source_count: int = 0
+    """Times `observed` stood in the traced copies' sources (with `kept`: how often the
+    spinner leaves it alone)."""
     reference: int = 0
     """Occurrences of `observed` in the clean reference corpus (`Profile.reference_words`)."""
     documents: tuple[str, ...] = ()
@@ -74,26 +83,39 @@ class Entry:
     @property
     def reliability(self) -> float:
         """Share of the phrase's occurrences in traced copies that were swaps
-        (smoothed): how sure one is that it was swapped in a text of this spinner."""
+        (smoothed): how sure one is, without context, that it was swapped in a text of
+        this spinner."""
         return (self.swapped + SMOOTHING) / (self.swapped + self.kept + 2 * SMOOTHING)
+
+    def rate(self, original: str) -> float:
+        """P(the spinner writes `observed` | `original` stood in the source), smoothed."""
+        count = self.originals.get(original, 0)
+        return (count + SMOOTHING) / (max(self.original_totals.get(original, 0), count) + 1)
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as one line of the profile file."""
-        return {"observed": self.observed,
-                "originals": dict(sorted(self.originals.items(), key=lambda kv: (-kv[1], kv[0]))),
-                "kept": self.kept, "reference": self.reference,
-                "reliability": round(self.reliability, 4),
+        order = sorted(self.originals.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {"observed": self.observed, "originals": dict(order),
+                "original_totals": {k: self.original_totals.get(k, v) for k, v in order},
+                "kept": self.kept, "source_count": self.source_count,
+                "reference": self.reference, "reliability": round(self.reliability, 4),
                 "documents": list(self.documents), "forms": list(self.forms)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entry:
         """Inverse of `to_dict` (`reliability` is derived, so it is not read back)."""
-        originals = {" ".join(str(k).lower().split()): int(v)
-                     for k, v in dict(data["originals"]).items()}
-        if not originals or any(v < 0 for v in originals.values()):
-            raise ValueError("an entry needs originals with counts >= 0")
+        def phrases(table: Any) -> dict[str, int]:
+            out = {" ".join(str(k).lower().split()): int(v) for k, v in dict(table).items()}
+            if any(v < 0 for v in out.values()):
+                raise ValueError("counts must be >= 0")
+            return out
+
+        originals = phrases(data["originals"])
+        if not originals:
+            raise ValueError("an entry needs at least one original")
         return cls(" ".join(str(data["observed"]).lower().split()), originals,
-                   int(data.get("kept", 0)), int(data.get("reference", 0)),
+                   phrases(data.get("original_totals", {})), int(data.get("kept", 0)),
+                   int(data.get("source_count", 0)), int(data.get("reference", 0)),
                    tuple(str(d) for d in data.get("documents", ())),
                    tuple(str(f) for f in data.get("forms", ())))
 
@@ -160,6 +182,13 @@ class Profile:
                 "document_model": {"features": ["document_evidence"],
                                    **self.document_model.to_dict()},
                 "fit": self.fit}
+
+    def keep_prior(self) -> float:
+        """Share of the phrases the spinner writes that it left alone where the source
+        had them (all entries pooled): P(left alone) for a phrase never seen in a source."""
+        kept = sum(e.kept for e in self.entries.values())
+        total = sum(e.source_count for e in self.entries.values())
+        return (kept + 1) / (total + 2)
 
     @property
     def pairs(self) -> int:
@@ -236,11 +265,16 @@ class Profile:
         """Add `entry`, summing with an entry of the same observed phrase."""
         mine = self.entries.get(entry.observed)
         if mine is None:
-            self.entries[entry.observed] = replace(entry, originals=dict(entry.originals))
+            self.entries[entry.observed] = replace(
+                entry, originals=dict(entry.originals),
+                original_totals=dict(entry.original_totals))
             return
         for original, count in entry.originals.items():
             mine.originals[original] = mine.originals.get(original, 0) + count
+        for original, count in entry.original_totals.items():
+            mine.original_totals[original] = mine.original_totals.get(original, 0) + count
         mine.kept += entry.kept
+        mine.source_count += entry.source_count
         mine.reference += entry.reference
         mine.documents = _union(mine.documents, entry.documents, MAX_DOCUMENTS)
         mine.forms = _union(mine.forms, entry.forms, MAX_DOCUMENTS)
@@ -322,21 +356,32 @@ def _context_logprob(lm: NGramLM, words: list[str], start: int, stop: int,
     return lm.score(window, len(left), len(window))
 
 
-def choose(lm: NGramLM, words: list[str], start: int, stop: int, entry: Entry
-           ) -> tuple[str, float, float]:
-    """(original, observed log10, proposed log10): the original the profile maps the
-    phrase back to that is likeliest here (how often the spinner wrote the phrase for it,
-    times the LM's preference in context)."""
+def choose(lm: NGramLM, words: list[str], start: int, stop: int, entry: Entry,
+           keep: float, text: str = "") -> tuple[str, float, float, float]:
+    """(original, observed log10, proposed log10, channel log10 odds) of a profile phrase
+    at words [start, stop), by the noisy channel: each original the profile maps it back
+    to weighs P_LM(original here) x P(spinner writes the phrase | original); the phrase
+    as written weighs P_LM(phrase here) x P(spinner leaves it | it was written). The
+    likeliest original is proposed; the odds compare all originals with the phrase left
+    alone. `keep` is P(left alone) for a phrase never seen in a source; `text`, the
+    document's words joined by spaces (with a space at each end), lets an original the
+    document writes elsewhere count `ECHO` more (spinners leave some occurrences be)."""
     observed = _context_logprob(lm, words, start, stop, words[start:stop])
-    total = entry.swapped + SMOOTHING * len(entry.originals)
     best: tuple[float, str, float] | None = None
-    for original, count in entry.originals.items():
+    weights: list[float] = []
+    for original in entry.originals:
         proposed = _context_logprob(lm, words, start, stop, original.split())
-        value = math.log10((count + SMOOTHING) / total) + proposed
+        value = proposed + math.log10(entry.rate(original))
+        weights.append(value)
+        if text and f" {original} " in text:
+            value += ECHO
         if best is None or value > best[0]:
             best = (value, original, proposed)
     assert best is not None
-    return best[1], observed, best[2]
+    top = max(weights)
+    swapped = top + math.log10(sum(10.0 ** (w - top) for w in weights))
+    left = (entry.kept + keep) / (entry.source_count + 1)
+    return best[1], observed, best[2], swapped - observed - math.log10(left)
 
 
 def likelihood_ratio(entry: Entry, profile: Profile) -> float:
@@ -356,15 +401,20 @@ def occurrences(sentences: Sequence[Sequence[Token]], profile: Profile, lm: NGra
     view = profile if entries is None else replace(profile, entries=table)
     found: list[Occurrence] = []
     norms = [[t.norm for t in sent] for sent in sentences]
+    keep: float | None = None
+    text = " " + " ".join(w for sent in norms for w in sent) + " "
     for s, start, stop in scan(sentences, view):
         entry = table[" ".join(norms[s][start:stop])]
         if entry.swapped == 0:
             continue
-        original, observed, proposed = choose(lm, norms[s], start, stop, entry)
+        if keep is None:
+            keep = view.keep_prior()
+        original, observed, proposed, odds = choose(lm, norms[s], start, stop, entry, keep,
+                                                   text)
         gain = max(-5.0, min(5.0, proposed - observed))
-        odds = math.log((entry.swapped + SMOOTHING) / (entry.kept + SMOOTHING))
         found.append(Occurrence(s, start, stop, entry, original, observed, proposed,
-                                (odds, likelihood_ratio(entry, view), gain, 0.0)))
+                                (max(-8.0, min(8.0, odds)), likelihood_ratio(entry, view),
+                                 gain, 0.0)))
     return found
 
 

@@ -35,6 +35,9 @@ INSTALL_HINT = "the neural scorer needs `pip install 'unspin[neural]'`"
 TAGGER_HINT = "the tagger needs `pip install 'unspin[tagger]'`"
 LEXICON = MOBY | MYTHES | WORDNET | LEARNED
 """Sources whose links carry the original's synonym count (GloVe and shape carry a rank)."""
+MAX_PROFILE_CONFIDENCE = 0.99
+"""A profile's span model may be surer than this; a finding never claims more (as the
+known list's)."""
 KNOWN_LIST_NAME = "Problematic Paper Screener (Cabanac, Labbé, Magazinov 2021), CC BY 4.0"
 
 
@@ -233,7 +236,8 @@ def _profile_findings(text: str, sents: Sequence[Sequence[Token]], n_words: int,
         profile = load_profile(path)
         judged, spun = judge(occurrences(sents, profile, lm), n_words, profile)
         document = max(document, spun)
-        found += [_profile_finding(text, sents[o.sentence], o, p, profile, path)
+        found += [_profile_finding(text, sents[o.sentence], o, min(p, MAX_PROFILE_CONFIDENCE),
+                                   profile, path)
                   for o, p in judged if p >= config.profile_min_confidence]
     found.sort(key=lambda f: -f.confidence)
     taken = Spans()

@@ -71,6 +71,8 @@ class _Traced:
     equal: set[Position] = field(default_factory=set)
     swaps: dict[tuple[int, int, int], str] = field(default_factory=dict)
     """(sentence, start, stop) of each swap in this copy -> its original."""
+    source: list[list[str]] = field(default_factory=list)
+    """The words of each aligned source passage."""
     words: int = 0
 
 
@@ -105,6 +107,7 @@ def _diff(traced: _Traced, src: list[str], query: list[Position]) -> None:
     words = [traced.sents[s][k].norm for s, k in query]
     matcher = difflib.SequenceMatcher(a=src, b=words, autojunk=False)
     traced.words += len(words)
+    traced.source.append(src)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             traced.equal.update(query[j1:j2])
@@ -186,19 +189,47 @@ def _labels(traced: _Traced, profile: Profile) -> list[tuple[int, int, int, int]
     return found
 
 
-def _without(profile: Profile, swaps: Counter[tuple[str, str]], kept: Counter[str],
-             reference: Counter[str]) -> dict[str, Entry]:
+def _source_counts(traced: _Traced, wanted: set[str]) -> Counter[str]:
+    """How often each `wanted` phrase stands in the copy's aligned source passages."""
+    counts: Counter[str] = Counter()
+    for passage in traced.source:
+        for i in range(len(passage)):
+            for n in range(1, min(MAX_WORDS, len(passage) - i) + 1):
+                key = " ".join(passage[i : i + n])
+                if key in wanted:
+                    counts[key] += 1
+    return counts
+
+
+@dataclass
+class _Own:
+    """One document's own contribution to the profile's counts (left out when the
+    models are fitted on it)."""
+
+    swaps: Counter[tuple[str, str]] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)
+    source: Counter[str] = field(default_factory=Counter)
+    reference: Counter[str] = field(default_factory=Counter)
+
+
+def _without(profile: Profile, own: _Own) -> dict[str, Entry]:
     """The profile's entries with one document's own counts taken out."""
     entries = dict(profile.entries)
-    for key in {o for o, _ in swaps} | set(kept) | set(reference):
+    touched = {o for o, _ in own.swaps} | set(own.kept) | set(own.reference)
+    touched |= {key for key, entry in entries.items()
+                if own.source and (key in own.source or not own.source.keys().isdisjoint(
+                    entry.original_totals))}
+    for key in touched:
         entry = entries.get(key)
         if entry is None:
             continue
-        originals = {k: v - swaps[(key, k)] for k, v in entry.originals.items()}
-        entries[key] = replace(entry, originals={k: v for k, v in originals.items() if v > 0}
-                               or {next(iter(entry.originals)): 0},
-                               kept=entry.kept - kept[key],
-                               reference=entry.reference - reference[key])
+        originals = {k: v - own.swaps[(key, k)] for k, v in entry.originals.items()}
+        entries[key] = replace(
+            entry, originals={k: v for k, v in originals.items() if v > 0}
+            or {next(iter(entry.originals)): 0},
+            original_totals={k: v - own.source[k] for k, v in entry.original_totals.items()},
+            kept=entry.kept - own.kept[key], source_count=entry.source_count - own.source[key],
+            reference=entry.reference - own.reference[key])
     return entries
 
 
@@ -260,16 +291,31 @@ def learn(docs: Iterable[tuple[str, str]], index: Index, *, name: str = "",
     if not profile.entries:
         return profile
     labels = [_labels(traced, profile) for traced in reads]
-    kept_by_doc = [Counter(" ".join(t.norm for t in traced.sents[s][a:b])
-                           for s, a, b, label in found if label == 0)
-                   for traced, found in zip(reads, labels, strict=True)]
-    for counts in kept_by_doc:
-        for key, count in counts.items():
+    wanted = set(profile.entries) | {o for e in profile.entries.values() for o in e.originals}
+    owns = [_own(traced, found, wanted) for traced, found in zip(reads, labels, strict=True)]
+    for own in owns:
+        for key, count in own.kept.items():
             profile.entries[key].kept += count
+        for key, count in own.source.items():
+            if key in profile.entries:
+                profile.entries[key].source_count += count
+    for entry in profile.entries.values():
+        entry.original_totals = {o: sum(own.source[o] for own in owns) for o in entry.originals}
     negatives = _reference(profile, index, reference_sample, {t.doc_id for t in reads},
                            max(NEGATIVE_DOCUMENTS, len(reads)))
-    _fit_models(profile, reads, labels, kept_by_doc, negatives)
+    _fit_models(profile, reads, labels, owns, negatives)
     return profile
+
+
+def _own(traced: _Traced, found: list[tuple[int, int, int, int]], wanted: set[str]) -> _Own:
+    """One copy's swaps, kept phrases and source counts."""
+    def phrase(s: int, a: int, b: int) -> str:
+        return " ".join(t.norm for t in traced.sents[s][a:b])
+
+    return _Own(Counter((phrase(s, a, b), original)
+                        for (s, a, b), original in traced.swaps.items()),
+                Counter(phrase(s, a, b) for s, a, b, label in found if label == 0),
+                _source_counts(traced, wanted))
 
 
 def _reference(profile: Profile, index: Index, sample: int, exclude: set[str], keep: int
@@ -292,7 +338,7 @@ def _reference(profile: Profile, index: Index, sample: int, exclude: set[str], k
 
 
 def _fit_models(profile: Profile, reads: list[_Traced],
-                labels: list[list[tuple[int, int, int, int]]], kept_by_doc: list[Counter[str]],
+                labels: list[list[tuple[int, int, int, int]]], owns: list[_Own],
                 negatives: list[tuple[list[list[Token]], Counter[str]]]) -> None:
     """Fit the span and document models, each document's own counts left out."""
     lm = default_lm()
@@ -300,10 +346,8 @@ def _fit_models(profile: Profile, reads: list[_Traced],
     span_y: list[int] = []
     doc_x: list[list[float]] = []
     doc_y: list[int] = []
-    for traced, found, kept in zip(reads, labels, kept_by_doc, strict=True):
-        swaps = Counter((" ".join(t.norm for t in traced.sents[s][a:b]), original)
-                        for (s, a, b), original in traced.swaps.items())
-        entries = _without(profile, swaps, kept, Counter())
+    for traced, found, own in zip(reads, labels, owns, strict=True):
+        entries = _without(profile, own)
         occurs = occurrences(traced.sents, profile, lm, entries)
         n_words = sum(len(s) for s in traced.sents)
         label = {(s, a, b): y for s, a, b, y in found}
@@ -316,7 +360,7 @@ def _fit_models(profile: Profile, reads: list[_Traced],
         doc_x.append([whole_evidence(occurs, n_words)])
         doc_y.append(1)
     for sents, counts in negatives:
-        occurs = occurrences(sents, profile, lm, _without(profile, Counter(), Counter(), counts))
+        occurs = occurrences(sents, profile, lm, _without(profile, _Own(reference=counts)))
         n_words = sum(len(s) for s in sents)
         rows = _span_rows(occurs, n_words)
         span_x += rows
