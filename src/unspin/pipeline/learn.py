@@ -6,8 +6,9 @@ word with its source. A replaced run of at most `MAX_WORDS` words on each side w
 both sides hold a content word, and no digit, is a swap (original -> observed); an
 unequal run is split where one end is a swap seen on its own elsewhere ("Bank said" ->
 "Financial institution stated" gives "said" -> "stated" and "bank" -> "financial
-institution"). Inserted or deleted clauses, and words outside the aligned passages,
-teach nothing. Then, per observed phrase, how often it stood unchanged in the copies
+institution"); a few words inserted beside an unchanged one are that word grown into a
+phrase ("Windows" -> "Home windows"). Deleted words, longer insertions, and words
+outside the aligned passages teach nothing. Then, per observed phrase, how often it stood unchanged in the copies
 (`Entry.kept`) and how often it occurs in a sample of the reference corpus
 (`Entry.reference`) are counted, and the profile's span and document models are fitted
 on the traced copies (each occurrence labelled swapped or kept by the alignment, with
@@ -108,11 +109,23 @@ def _diff(traced: _Traced, src: list[str], query: list[Position]) -> None:
     matcher = difflib.SequenceMatcher(a=src, b=words, autojunk=False)
     traced.words += len(words)
     traced.source.append(src)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    codes = matcher.get_opcodes()
+    for op, i1, i2, j1, j2 in codes:
         if op == "equal":
             traced.equal.update(query[j1:j2])
-        elif op == "replace" and i2 - i1 <= MAX_WORDS and j2 - j1 <= MAX_WORDS:
+    for n, (op, i1, i2, j1, j2) in enumerate(codes):
+        if op == "replace" and i2 - i1 <= MAX_WORDS and j2 - j1 <= MAX_WORDS:
             traced.blocks.append((src[i1:i2], query[j1:j2]))
+        elif op == "insert" and j2 - j1 < MAX_WORDS:
+            # A split or padded word ("Windows" -> "Home windows", "based" -> "primarily
+            # based") aligns as an insertion beside the word it grew from: the next word
+            # if it is unchanged, else the previous one.
+            if n + 1 < len(codes) and codes[n + 1][0] == "equal":
+                traced.equal.discard(query[j2])
+                traced.blocks.append((src[i2 : i2 + 1], query[j1 : j2 + 1]))
+            elif n > 0 and codes[n - 1][0] == "equal":
+                traced.equal.discard(query[j1 - 1])
+                traced.blocks.append((src[i1 - 1 : i1], query[j1 - 1 : j2]))
 
 
 def _word_ok(token: Token) -> bool:
