@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 
+from unspin.discovery.profile import Entry, Profile
+
 SPINNER = {
     "said": "stated",
     "city": "metropolis",
@@ -98,3 +100,13 @@ def world(seed: int = 7, references: int = 40, traced: int = 20, unsourced: int 
     copies = [(f"copy-{k:03d}", spin(text, rng)) for k, (_, text) in enumerate(reference[:traced])]
     unseen = [(f"unsourced-{k:03d}", spin(text, rng)) for k, (_, text) in enumerate(hidden)]
     return reference, copies, unseen, hidden
+
+
+def hand_profile(name: str = "hand") -> Profile:
+    """A profile written by hand from `SPINNER`, as a reviewer may edit one: each swap
+    seen 40 times, the phrases never in the reference, the default models."""
+    profile = Profile(name, spun_words=20_000, reference_words=2_000_000)
+    for original, observed in SPINNER.items():
+        profile.add(Entry(observed.lower(), {original.lower(): 40},
+                          {original.lower(): 60}, documents=("hand-1", "hand-2")))
+    return profile

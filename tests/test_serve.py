@@ -240,3 +240,18 @@ def test_serve_token_file_errors_are_one_line(
         assert main(["serve", "--token-file", str(path)]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err, err
+
+
+def test_a_profile_reaches_the_api_and_languagetool(tmp_path: Path) -> None:
+    from learn_fixture import hand_profile, world
+
+    profile = tmp_path / "hand.profile.jsonl"
+    hand_profile("hand spinner").save(profile)
+    client = TestClient(serve.create_app(config=unspin.Config(profiles=(str(profile),))))
+    text = world()[2][0][1]
+    report = client.post("/api/check", json={"text": text}).json()
+    learned = [f for f in report["findings"] if f["evidence"]["source"] == "profile"]
+    assert report["verdict"] == "spun" and learned
+    assert learned[0]["evidence"]["profile"] == "hand spinner"
+    body = client.post("/v2/check", data={"text": text, "language": "en-US"}).json()
+    assert {m["replacements"][0]["value"] for m in body["matches"]} >= {"said", "access"}

@@ -251,3 +251,26 @@ def test_missing_java_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("JAVA_HOME", "/nonexistent")
     with pytest.raises(InputError, match="JAVA_HOME=/nonexistent has no bin/java"):
         spark.require_spark()
+
+
+@needs_spark
+def test_spark_rows_with_a_profile_equal_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    from learn_fixture import hand_profile, world
+
+    from unspin import Config
+    from unspin.spark import screen_spark
+
+    profile = tmp_path / "hand.profile.jsonl"
+    hand_profile().save(profile)
+    config = Config(profiles=(str(profile),))
+    _, copies, unsourced, _ = world()
+    rows = [{"id": i, "text": t} for i, t in [*copies[:3], *unsourced[:2]]]
+    corpus = _write_jsonl(tmp_path / "corpus.jsonl", rows)
+    screen_spark([str(corpus)], str(tmp_path / "spark.jsonl"), master="local[2]",
+                 config=config, partitions=2)
+    local = screen_corpus([str(corpus)], tmp_path / "local.jsonl", jobs=1, config=config)
+    assert local.written == 5
+    assert ((tmp_path / "spark.jsonl").read_bytes()
+            == (tmp_path / "local.jsonl").read_bytes())
+    assert all(any(f["evidence"]["source"] == "profile" for f in row["findings"])
+               for row in _read_jsonl(tmp_path / "spark.jsonl"))

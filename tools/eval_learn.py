@@ -28,10 +28,11 @@ from pathlib import Path
 
 from datasets import DEFAULT_DATA, Doc, SpunDoc, clean_docs, load_news, spun_news
 from eval import _overlaps, _restores, auc, word_change_pct
-from folds import FOLDS, Fold
+from folds import COMMERCIAL, FOLDS, Fold
 
 import unspin
 from unspin import Config, Index, Report
+from unspin.core.records import apply_findings
 from unspin.core.tokens import words
 from unspin.discovery.profile import Profile
 from unspin.pipeline.learn import learn
@@ -90,11 +91,34 @@ def _reports(texts: Sequence[str], config: Config) -> tuple[list[Report], float]
     return reports, time.perf_counter() - start
 
 
+def at_cut(report: Report, text: str, cut: float) -> Report:
+    """`report` as if `Config.profile_min_confidence` were `cut` (>= the one it ran at):
+    the weaker profile findings dropped and the text restored again."""
+    kept = tuple(f for f in report.findings
+                 if f.evidence.get("source") != "profile" or f.confidence >= cut)
+    return Report(report.score, report.verdict, kept, apply_findings(text, kept))
+
+
 def score(fold: Fold, traced: int, name: str, profile: Profile, config: Config,
-          test: Sequence[SpunDoc], clean: Sequence[Doc], learn_rate: float) -> Scored:
-    """Span, document and clean-text metrics of `config` (a profile loaded) on `test`."""
-    reports, seconds = _reports([d.text for d in test], config)
-    clean_reports, _ = _reports([t for _, t in clean], config)
+          test: Sequence[SpunDoc], clean: Sequence[Doc], learn_rate: float,
+          cuts: Sequence[float]) -> list[Scored]:
+    """Span, document and clean-text metrics of `config` (a profile loaded) on `test`,
+    at each confidence cut of `cuts` (the run is made once, at the lowest)."""
+    config = replace(config, profile_min_confidence=min(cuts))
+    all_reports, seconds = _reports([d.text for d in test], config)
+    all_clean, _ = _reports([t for _, t in clean], config)
+    rows = []
+    for cut in cuts:
+        reports = [at_cut(r, d.text, cut) for r, d in zip(all_reports, test, strict=True)]
+        clean_reports = [at_cut(r, t, cut) for r, (_, t) in zip(all_clean, clean, strict=True)]
+        rows.append(_metrics(fold, traced, f"{name} @{cut:g}", profile, test, clean, reports,
+                             clean_reports, learn_rate, seconds))
+    return rows
+
+
+def _metrics(fold: Fold, traced: int, name: str, profile: Profile, test: Sequence[SpunDoc],
+             clean: Sequence[Doc], reports: Sequence[Report], clean_reports: Sequence[Report],
+             learn_rate: float, seconds: float) -> Scored:
     gold = found = hits = flagged = covered = undone = 0
     rich = 0
     for doc, report in zip(test, reports, strict=True):
@@ -151,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--split", choices=("test", "dev"), default="test")
-    parser.add_argument("--folds", default=",".join(f.name for f in FOLDS))
+    parser.add_argument("--folds", default=",".join(f.name for f in (*FOLDS, COMMERCIAL)))
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="traced documents per profile (a learning curve)")
     parser.add_argument("--test-n", type=int, default=TEST_N)
@@ -159,9 +183,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="clean news and science documents each")
     parser.add_argument("--default", action="store_true",
                         help="also score the default configuration with the profile")
+    parser.add_argument("--cuts", default=str(Config().profile_min_confidence),
+                        help="Config.profile_min_confidence values to score (one run)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    cuts = [float(c) for c in args.cuts.split(",")]
     wanted = args.folds.split(",")
     try:
         news = load_news(args.data, args.split)
@@ -170,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"eval_learn: {error}")
     rows: list[Scored] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for fold in FOLDS:
+        for fold in (*FOLDS, COMMERCIAL):
             if fold.name not in wanted:
                 continue
             forward, names = fold.spin_args()
@@ -192,18 +219,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {size} traced -> {profile.documents_traced} traced, "
                       f"{profile.pairs} pairs ({rate:.1f} docs/s)", file=sys.stderr)
                 only = replace(base, discovery=False, profiles=(str(path),))
-                rows.append(score(fold, size, "profile", profile, only, test, clean, rate))
+                new = score(fold, size, "profile", profile, only, test, clean, rate, cuts)
                 if args.default and size == max(sizes):
                     full = replace(base, profiles=(str(path),))
-                    rows.append(score(fold, size, "default+profile", profile, full, test,
-                                      clean, rate))
-                print(markdown(rows[-1:]), file=sys.stderr)
+                    new += score(fold, size, "default+profile", profile, full, test, clean,
+                                 rate, cuts)
+                rows += new
+                print(markdown(new), file=sys.stderr)
     print(f"Spinner profiles ({args.split} split, seed {args.seed}): learned from N traced "
           f"copies, scored on {args.test_n} copies of the same spinner whose sources are "
           f"not indexed, and on {args.clean_n} clean news + {args.clean_n} clean science.")
     print()
     print(markdown(rows))
-    worst = [r for r in rows if r.traced_docs == max(sizes) and r.config == "profile"]
+    default_cut = f"profile @{Config().profile_min_confidence:g}"
+    worst = [r for r in rows if r.traced_docs == max(sizes) and r.config == default_cut]
     if worst:
         print()
         print("worst fold (100 traced, profile): "

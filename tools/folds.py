@@ -14,6 +14,11 @@ anything derived from it) switched off through `Config.sources`:
 
 The phrase spinner copies a name's case pattern onto its synonym ("PC" -> "LAPTOP").
 
+`COMMERCIAL` ("dictionary") imitates a commercial spinner: a fixed dictionary of two
+common Moby/MyThes synonyms and one MyThes/WordNet phrase per word, one alternative per
+name; discovery runs without moby, mythes and wordnet against it. It is not one of
+`FOLDS` (tools/eval_learn.py scores spinner profiles on it beside them).
+
 The glove fold also drops "shape": its acronym candidates come from the same vectors.
 Models (tools/calibrate.py) used against a fold are fitted only on the spinners of folds
 that share no source with it (`Fold.trainers`).
@@ -104,6 +109,42 @@ def phrase_forward() -> dict[str, list[str]]:
     return forward
 
 
+DICTIONARY_SIZE = 2
+"""Alternatives a commercial spinner's dictionary lists per word (its most common ones)."""
+
+
+@cache
+def dictionary_forward() -> dict[str, list[str]]:
+    """A commercial spinner's fixed dictionary: per word, its `DICTIONARY_SIZE` most common
+    synonyms that Moby and MyThes both list, and one multi-word alternative where MyThes/WordNet have one
+    ("access" -> a phrase), as such dictionaries hold a few fixed choices per word, not
+    a thesaurus's dozens."""
+    from spinner import _commonness
+
+    forward: dict[str, list[str]] = {}
+    moby, mythes = _thesaurus_forward(MOBY), _thesaurus_forward(MYTHES)
+    phrases = phrase_forward()
+    for key in sorted(set(moby) | set(phrases)):
+        both = set(moby.get(key, ())) & set(mythes.get(key, ()))
+        plain = sorted((s for s in both if " " not in s and s != key),
+                       key=lambda s: (-_commonness(s), s))[:DICTIONARY_SIZE]
+        multi = sorted(phrases.get(key, ()), key=lambda s: (-_commonness(s), s))[:1]
+        if plain or multi:
+            forward[key] = [*plain, *multi]
+    return forward
+
+
+@cache
+def dictionary_names() -> dict[str, list[str]]:
+    """The commercial dictionary's entries for names and acronyms: one fixed alternative
+    each ("Bank" -> "Financial institution", "PC" -> "LAPTOP")."""
+    from spinner import _commonness
+
+    table = _thesaurus_forward(MYTHES | WORDNET)
+    return {key: sorted(values, key=lambda s: (-_commonness(s), s))[:1]
+            for key, values in table.items() if values}
+
+
 FOLDS = (
     Fold("moby", frozenset({"moby"}), lambda: _thesaurus_forward(MOBY)),
     Fold("mythes", frozenset({"mythes", "wordnet"}), lambda: _thesaurus_forward(MYTHES)),
@@ -112,3 +153,10 @@ FOLDS = (
     Fold("phrase", frozenset({"wordnet", "mythes"}), phrase_forward,
          names=lambda: _thesaurus_forward(MYTHES | WORDNET)),
 )
+
+COMMERCIAL = Fold("dictionary", frozenset({"moby", "mythes", "wordnet"}), dictionary_forward,
+                  names=dictionary_names)
+"""A spinner imitating commercial ones: a fixed dictionary of a few alternatives per word,
+phrases and names included (`dictionary_forward`). Not in `FOLDS`: the discovery
+evaluation and the models fitted per fold stay as they were; tools/eval_learn.py scores
+profiles on it beside the folds."""

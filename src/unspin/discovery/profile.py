@@ -142,7 +142,7 @@ class Model:
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]))
 
 
-SPAN_PRIOR = Model((1.0, 0.5, 0.5, 1.0), -4.0)
+SPAN_PRIOR = Model((1.0, 0.2, 0.3, 2.0), -5.0)
 """The span model of a profile built by hand or merged, before `unspin learn` fits one."""
 DOCUMENT_PRIOR = Model((2.0,), -3.0)
 """The document model used until one is fitted (see `SPAN_PRIOR`)."""
@@ -418,23 +418,31 @@ def occurrences(sentences: Sequence[Sequence[Token]], profile: Profile, lm: NGra
     return found
 
 
+def _swap_mass(found: Iterable[Occurrence]) -> dict[str, float]:
+    """Per observed phrase, the summed channel probability (`choose`) that its
+    occurrences are swaps, each read as if the text were the spinner's."""
+    mass: dict[str, float] = {}
+    for o in found:
+        key = o.entry.observed
+        mass[key] = mass.get(key, 0.0) + 1.0 / (1.0 + 10.0 ** -o.features[0])
+    return mass
+
+
 def document_evidence(found: Iterable[Occurrence], n_words: int) -> dict[str, float]:
-    """Per observed phrase, what the document's *other* phrases say: log1p of the sum,
-    over the distinct other phrases found, of their positive likelihood ratio (capped
-    at 3), per 100 words. A lone ordinary word is weak; many profile phrases in one
-    text make each of them likelier."""
-    ratios: dict[str, float] = {}
-    for occurrence in found:
-        ratios[occurrence.entry.observed] = max(0.0, min(3.0, occurrence.features[1]))
-    total = sum(ratios.values())
+    """Per observed phrase, what the document's *other* phrases say: log1p of their
+    summed channel probability of being swaps, per 100 words. In clean text the words
+    around a profile phrase favour it as written; in the spinner's text they favour an
+    original. A lone ordinary word is weak; many likely swaps in one text make each of
+    them likelier."""
+    mass = _swap_mass(found)
+    total = sum(mass.values())
     scale = 100.0 / max(n_words, 50)
-    return {phrase: math.log1p((total - ratio) * scale) for phrase, ratio in ratios.items()}
+    return {phrase: math.log1p((total - own) * scale) for phrase, own in mass.items()}
 
 
 def whole_evidence(found: Iterable[Occurrence], n_words: int) -> float:
     """The document model's input: `document_evidence` of all the phrases found."""
-    ratios = {o.entry.observed: max(0.0, min(3.0, o.features[1])) for o in found}
-    return math.log1p(sum(ratios.values()) * 100.0 / max(n_words, 50))
+    return math.log1p(sum(_swap_mass(found).values()) * 100.0 / max(n_words, 50))
 
 
 def judge(found: Sequence[Occurrence], n_words: int, profile: Profile

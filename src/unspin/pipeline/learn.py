@@ -179,13 +179,21 @@ def _swap(traced: _Traced, src: list[str], query: list[Position]) -> None:
 
 
 def _harvest(reads: list[_Traced]) -> Profile:
-    """The profile's entries (originals, forms, documents) from every copy's swaps."""
+    """The profile's entries (originals, forms, documents) from every copy's swaps. A
+    phrase-for-phrase swap seen once is dropped: mostly two neighbouring swaps read as
+    one ("close yesterday" -> "change state past times"), which a second copy would not
+    repeat."""
+    pairs = Counter((" ".join(t.norm for t in traced.sents[s][a:b]), original)
+                    for traced in reads for (s, a, b), original in traced.swaps.items())
     profile = Profile("")
     for traced in reads:
-        for (s, start, stop), original in traced.swaps.items():
+        for (s, start, stop), original in list(traced.swaps.items()):
             tokens = traced.sents[s][start:stop]
-            profile.add(Entry(" ".join(t.norm for t in tokens), {original: 1},
-                              documents=(traced.doc_id,),
+            observed = " ".join(t.norm for t in tokens)
+            if len(tokens) > 1 and " " in original and pairs[(observed, original)] < 2:
+                del traced.swaps[(s, start, stop)]
+                continue
+            profile.add(Entry(observed, {original: 1}, documents=(traced.doc_id,),
                               forms=(" ".join(t.text for t in tokens),)))
     return profile
 

@@ -98,9 +98,13 @@ def _finding_title(finding: dict[str, Any]) -> str:
     best = finding["replacements"][0]["value"] if finding["replacements"] else None
     proposal = "no replacement" if best is None else (
         f"→ {best}" if best else "→ (remove)")
-    source = finding.get("evidence", {}).get("source")
+    evidence = finding.get("evidence", {})
+    source = evidence.get("source")
     details = f"confidence {finding['confidence']:.2f}" + (f", {source}" if source else "")
-    return f"{finding['kind']}: {proposal} ({details})"
+    title = f"{finding['kind']}: {proposal} ({details})"
+    if source == "profile":  # a learned spinner's swap: say which spinner and why
+        title += f"; {evidence.get('profile', '')}: {evidence.get('explanation', '')}"
+    return title
 
 
 def _marked_text(text: str, findings: list[dict[str, Any]]) -> str:
@@ -117,8 +121,9 @@ def _marked_text(text: str, findings: list[dict[str, Any]]) -> str:
         best = finding["replacements"][0]["value"] if finding["replacements"] else None
         fix = "" if best is None else f'<span class="fix">{_e(best) or "(remove)"}</span>'
         parts.append(_e(text[cursor:start]))
-        parts.append(f'<mark class="{_e(finding["kind"])}" title="{_e(_finding_title(finding))}">'
-                     f"{_e(text[start:end])}</mark>{fix}")
+        learned = " profile" if finding.get("evidence", {}).get("source") == "profile" else ""
+        parts.append(f'<mark class="{_e(finding["kind"])}{learned}" '
+                     f'title="{_e(_finding_title(finding))}">{_e(text[start:end])}</mark>{fix}')
         cursor = end
     parts.append(_e(text[cursor:cut]))
     if len(text) > cut:
@@ -191,6 +196,7 @@ td, th {{ border: 1px solid #ccc; padding: .2em .6em; text-align: left; }}
 .doc {{ border-top: 1px solid #ddd; margin-top: 1.5em; }}
 .text {{ white-space: pre-wrap; background: #fafafa; padding: .6em; border: 1px solid #eee; }}
 mark {{ background: #ffe08a; }} mark.mechanical, mark.residue {{ background: #cde4ff; }}
+mark.profile {{ background: #f5c6e8; }}
 .fix {{ color: #1e6b34; font-size: .85em; margin-left: .2em; }}
 .fix::before {{ content: "→ "; }}
 .cut {{ color: #888; }}
@@ -204,7 +210,8 @@ mark {{ background: #ffe08a; }} mark.mechanical, mark.residue {{ background: #cd
 {histogram}
 <h2>Flagged documents</h2>
 <p>Spun or uncertain, by score: {note}. Marked phrases show the proposed original
-wording after them; hover for confidence and evidence.</p>
+wording after them (pink: a learned spinner profile's swap); hover for confidence and
+evidence.</p>
 {documents}
 </body>
 </html>

@@ -486,6 +486,7 @@
   const SOURCE_NAMES = {
     "known-list": "Known tortured phrase",
     discovery: "Substitution found by discovery (candidate sources + language model)",
+    profile: "Learned spinner profile (the spinner's own swaps, learned from its traced copies)",
     repair: "Mechanical repair",
   };
 
@@ -520,6 +521,14 @@
         ev.nb_papers !== undefined ? ` (seen in ${ev.nb_papers} paper${ev.nb_papers === 1 ? "" : "s"})` : "",
         ev.list ? el("span", { class: "muted" }, ` · list: ${ev.list}`) : ""));
       if (ev.note) parts.push(el("p", { class: "muted" }, `Note: ${ev.note}`));
+    }
+
+    if (source === "profile") {
+      parts.push(el("p", {}, el("strong", {}, ev.profile ?? "profile"), ": ", ev.explanation ?? ""));
+      parts.push(el("p", { class: "muted" },
+        `Left unchanged ${ev.kept_in_traced_copies ?? 0}× in traced copies; `
+        + `${ev.reference_count ?? 0}× in ${ev.reference_words ?? 0} words of reference text.`));
+      if (ev.originals) parts.push(kv(ev.originals));
     }
 
     if (typeof ev.observed_logprob === "number" && typeof ev.proposed_logprob === "number") {
