@@ -115,10 +115,10 @@ DICTIONARY_SIZE = 2
 
 @cache
 def dictionary_forward() -> dict[str, list[str]]:
-    """A commercial spinner's fixed dictionary: per word, its `DICTIONARY_SIZE` most common
-    synonyms that Moby and MyThes both list, and one multi-word alternative where MyThes/WordNet have one
-    ("access" -> a phrase), as such dictionaries hold a few fixed choices per word, not
-    a thesaurus's dozens."""
+    """A commercial spinner's fixed dictionary: per word, its `DICTIONARY_SIZE` most
+    common synonyms that Moby and MyThes both list, and one multi-word alternative where
+    MyThes/WordNet have one ("access" -> a phrase): such dictionaries hold a few fixed
+    choices per word, not a thesaurus's dozens."""
     from spinner import _commonness
 
     forward: dict[str, list[str]] = {}

@@ -452,7 +452,7 @@ def judge(found: Sequence[Occurrence], n_words: int, profile: Profile
     others = document_evidence(found, n_words)
     judged = []
     for occurrence in found:
-        xs = (*occurrence.features[:3], others[occurrence.entry.observed])
+        xs = (*occurrence.features[:-1], others[occurrence.entry.observed])
         judged.append((replace(occurrence, features=xs), profile.span_model.probability(xs)))
     document = profile.document_model.probability((whole_evidence(found, n_words),))
     return judged, document

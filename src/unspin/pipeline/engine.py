@@ -217,7 +217,7 @@ def _profile_finding(text: str, sent: Sequence[Token], o: Occurrence, confidence
         "likelihood_ratio_log10": round(o.features[1], 3),
         "observed_logprob": round(o.observed_logprob, 3),
         "proposed_logprob": round(o.proposed_logprob, 3), "lm": FAST_LM_NAME,
-        "document_evidence": round(o.features[3], 3),
+        "document_evidence": round(o.features[-1], 3),
     }
     start, value = _with_article(text, sent, o.start, start, end,
                                  match_case(text[start:end], o.original))

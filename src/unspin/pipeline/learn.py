@@ -8,10 +8,11 @@ unequal run is split where one end is a swap seen on its own elsewhere ("Bank sa
 "Financial institution stated" gives "said" -> "stated" and "bank" -> "financial
 institution"); a few words inserted beside an unchanged one are that word grown into a
 phrase ("Windows" -> "Home windows"). Deleted words, longer insertions, and words
-outside the aligned passages teach nothing. Then, per observed phrase, how often it stood unchanged in the copies
-(`Entry.kept`) and how often it occurs in a sample of the reference corpus
-(`Entry.reference`) are counted, and the profile's span and document models are fitted
-on the traced copies (each occurrence labelled swapped or kept by the alignment, with
+outside the aligned passages teach nothing. Then, per observed phrase, how often it stood
+unchanged in the copies (`Entry.kept`), how often it and each original stood in the
+sources (`Entry.source_count`, `Entry.original_totals`) and how often it occurs in a
+sample of the reference corpus (`Entry.reference`) are counted, and the profile's span
+and document models are fitted on the traced copies (each occurrence labelled swapped or kept by the alignment, with
 the document's own counts left out, so the fit sees phrases as a new document would)
 and on clean reference documents.
 """
@@ -110,7 +111,7 @@ def _diff(traced: _Traced, src: list[str], query: list[Position]) -> None:
     traced.words += len(words)
     traced.source.append(src)
     codes = matcher.get_opcodes()
-    for op, i1, i2, j1, j2 in codes:
+    for op, _, _, j1, j2 in codes:
         if op == "equal":
             traced.equal.update(query[j1:j2])
     for n, (op, i1, i2, j1, j2) in enumerate(codes):
@@ -274,7 +275,7 @@ def _fit(xs: list[list[float]], ys: list[int]) -> Model:
 
 def _span_rows(found: list[Occurrence], n_words: int) -> list[list[float]]:
     others = document_evidence(found, n_words)
-    return [[*o.features[:3], others[o.entry.observed]] for o in found]
+    return [[*o.features[:-1], others[o.entry.observed]] for o in found]
 
 
 def learn(docs: Iterable[tuple[str, str]], index: Index, *, name: str = "",
