@@ -12,9 +12,9 @@ outside the aligned passages teach nothing. Then, per observed phrase, how often
 unchanged in the copies (`Entry.kept`), how often it and each original stood in the
 sources (`Entry.source_count`, `Entry.original_totals`) and how often it occurs in a
 sample of the reference corpus (`Entry.reference`) are counted, and the profile's span
-and document models are fitted on the traced copies (each occurrence labelled swapped or kept by the alignment, with
-the document's own counts left out, so the fit sees phrases as a new document would)
-and on clean reference documents.
+and document models are fitted on the traced copies (each occurrence labelled swapped
+or kept by the alignment, with the document's own counts left out, so the fit sees
+phrases as a new document would) and on clean reference documents.
 """
 
 from __future__ import annotations
