@@ -84,5 +84,5 @@ def test_the_flags_of_the_commands_table_exist(
 
 def test_the_commands_table_has_every_command() -> None:
     assert sorted(command for command, _ in COMMAND_ROWS) == [
-        "check", "extract", "index add", "index build", "repair", "restore", "screen", "serve",
-        "trace"]
+        "check", "extract", "index add", "index build", "learn", "repair", "restore", "screen",
+        "serve", "trace"]

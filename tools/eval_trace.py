@@ -47,7 +47,8 @@ import numpy as np
 import numpy.typing as npt
 from datasets import DEFAULT_DATA, Doc, load_news
 from eval import overridden
-from spinner import load_forward, spin
+from folds import COMMERCIAL, FOLDS, Fold
+from spinner import Spun, load_forward, spin
 
 from unspin import Config
 from unspin.trace.index import Index
@@ -180,8 +181,10 @@ class Setup:
     mean_word_change: float
 
 
-def make_setup(docs: Sequence[Doc], n: int, negatives: int, seed: int) -> Setup:
-    """Split `docs` into the reference and held-out negatives, and spin the queries."""
+def make_setup(docs: Sequence[Doc], n: int, negatives: int, seed: int,
+               fold: Fold | None = None, rate: tuple[float, float] = RATE) -> Setup:
+    """Split `docs` into the reference and held-out negatives, and spin the queries (with
+    the lexicon's map, or `fold`'s spinner, at a rate drawn from `rate`)."""
     unique, duplicates = dedup(docs)
     rng = random.Random(seed)
     order = list(range(len(unique)))
@@ -194,26 +197,30 @@ def make_setup(docs: Sequence[Doc], n: int, negatives: int, seed: int) -> Setup:
     close = [d for d, c in zip(drawn, overlap, strict=True) if c >= NEAR_DUP]
     copied = max_containment([t for _, t in close], [t for _, t in reference], 8)
     hard = [d for d, c in zip(close, copied, strict=True) if c < COPIED]
-    forward = load_forward()
+    forward, names = load_forward(), None
+    if fold is not None:
+        forward, names = fold.spin_args()
+
+    def spun(text: str) -> Spun:
+        return spin(text, forward, rng, rng.uniform(*rate), names)
+
     queries: list[Query] = []
     changes: list[float] = []
     sourced = [unique[i] for i in order[negatives:]]
     for doc_id, text in sourced:
         if len(changes) == n:
             break
-        spun = spin(text, forward, rng, rng.uniform(*RATE))
-        if not spun.edits:
+        copy = spun(text)
+        if not copy.edits:
             continue
-        changes.append(word_change(text, spun.text))
-        queries.append(Query("full", spun.text, doc_id))
-        queries.append(Query("half", half_excerpt(spun.text, rng), doc_id))
+        changes.append(word_change(text, copy.text))
+        queries.append(Query("full", copy.text, doc_id))
+        queries.append(Query("half", half_excerpt(copy.text, rng), doc_id))
     for _, text in kept:
-        queries.append(Query("unsourced spun", spin(text, forward, rng, rng.uniform(*RATE)).text,
-                             None))
+        queries.append(Query("unsourced spun", spun(text).text, None))
         queries.append(Query("unsourced plain", text, None))
     for _, text in hard:
-        queries.append(Query("hard spun", spin(text, forward, rng, rng.uniform(*RATE)).text,
-                             None))
+        queries.append(Query("hard spun", spun(text).text, None))
         queries.append(Query("hard plain", text, None))
     return Setup(reference, queries, duplicates, len(drawn), len(drawn) - len(kept) - len(hard),
                  sum(changes) / len(changes) if changes else 0.0)
@@ -435,6 +442,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("test", "dev"), default="test",
                         help="report on test (default); calibrate only on dev")
     parser.add_argument("--no-baseline", action="store_true", help="skip the MinHash baseline")
+    parser.add_argument("--fold", choices=[f.name for f in (*FOLDS, COMMERCIAL)],
+                        help="spin with this family's spinner (tools/folds.py; default: the "
+                             "lexicon's map)")
+    parser.add_argument("--rate", type=float,
+                        help=f"spin every query at this rate (default: uniform{RATE})")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a Config field, e.g. --set trace_min_score=0.3")
     args = parser.parse_args(argv)
@@ -445,7 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as error:
         sys.exit(f"eval_trace: {error}")
     print("building the query set ...", file=sys.stderr)
-    setup = make_setup(docs, args.n, args.negatives, args.seed)
+    fold = next((f for f in (*FOLDS, COMMERCIAL) if f.name == args.fold), None)
+    rate = RATE if args.rate is None else (args.rate, args.rate)
+    setup = make_setup(docs, args.n, args.negatives, args.seed, fold, rate)
     queries, reference = setup.queries, setup.reference
     texts = dict(reference)
     results: dict[str, MethodMetrics] = {}
@@ -478,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Trace on news ({args.split} split, seed {args.seed}): {len(reference)} reference "
         f"documents ({setup.exact_duplicates} exact duplicates removed); queries: "
-        f"{counts['full']} spun full copies (spin rate uniform{RATE}, mean "
+        f"{counts['full']} spun full copies ({args.fold or 'lexicon'} spinner, rate "
+        f"{'uniform' + str(RATE) if args.rate is None else args.rate}, mean "
         f"{100 * setup.mean_word_change:.0f}% of words changed), {counts['half']} half "
         f"excerpts of them, {counts['unsourced spun']} unsourced documents spun and as they "
         f"are, {counts['hard spun']} hard unsourced documents spun and as they are "
