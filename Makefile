@@ -27,12 +27,14 @@ eval: $(STAMP)
 	$(BIN)/python tools/eval.py --data $(SHARED) --n 100
 	$(BIN)/python tools/eval_trace.py --data $(SHARED)
 	$(BIN)/python tools/eval_repair.py --data $(SHARED)
+	$(BIN)/python tools/eval_learn.py --data $(SHARED)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
 	$(BIN)/python tools/bench_scale.py
 	$(BIN)/python tools/bench_trace.py
 	$(BIN)/python tools/bench_serve.py
+	$(BIN)/python tools/bench_learn.py --data $(SHARED)
 
 # The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
 bench-trace-1m: $(STAMP)

@@ -328,11 +328,14 @@ class Occurrence:
         return self.proposed_logprob - self.observed_logprob
 
 
-def scan(sentences: Sequence[Sequence[Token]], profile: Profile) -> Iterator[tuple[int, int, int]]:
+def scan(sentences: Sequence[Sequence[Token]], profile: Profile
+         ) -> Iterator[tuple[int, int, int]]:
     """(sentence, start, stop) of every profile phrase in the text, longest first at each
     word, never overlapping; a phrase's words must be separated by spaces only."""
-    longest = profile.longest
     entries = profile.entries
+    if not entries:
+        return
+    longest = profile.longest
     for s, sent in enumerate(sentences):
         k = 0
         while k < len(sent):
