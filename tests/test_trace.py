@@ -19,7 +19,7 @@ import pytest
 from unspin import Index, InputError
 from unspin.cli import main
 from unspin.io.loaders import iter_documents
-from unspin.trace.align import unbroken
+from unspin.trace.align import coherence
 from unspin.trace.fingerprint import sentence_features
 
 ENERGY = (
@@ -452,7 +452,7 @@ def test_fingerprints_many_candidates_share_weigh_less() -> None:
                                              (1 / 3) / total])
 
 
-def test_unbroken_accepts_an_in_order_passage_and_rejects_scattered_sentences() -> None:
+def test_coherence_is_high_for_an_in_order_passage_and_low_for_scattered_sentences() -> None:
     source = ("Acme Corp said on Monday it would close its Leeds plant. About 300 jobs at the "
               "Leeds site will go by March. The union called the decision a betrayal. Shares "
               "in Acme rose 4% in London trading.")
@@ -461,6 +461,9 @@ def test_unbroken_accepts_an_in_order_passage_and_rejects_scattered_sentences() 
     scattered = ("Shares in Acme rose 4% in London trading. Acme Corp said on Monday it "
                  "would close its Leeds plant.")
     targets = sentence_features(source)
-    assert unbroken(sentence_features(excerpt), targets)
-    assert not unbroken(sentence_features(scattered), targets)
-    assert not unbroken(sentence_features("Nothing here is from the source at all."), targets)
+    assert coherence(sentence_features(excerpt), targets) == 1.0
+    assert coherence(sentence_features(scattered), targets) == 0.0
+    assert coherence(sentence_features("Nothing here is from the source at all."),
+                     targets) == 0.0
+    half = excerpt + " Nothing here is from the source at all."
+    assert coherence(sentence_features(half), targets) == pytest.approx(2 / 3)

@@ -172,8 +172,8 @@ class Config:
     trace_min_score: float = 0.25
     """`trace`: least score a reference document needs to be reported as a source: its
     weighted share of the query's fingerprints times its number agreement squared
-    (`unspin.trace.index`; a query that reads as one unbroken passage of a document needs only
-    `unspin.trace.index.MIN_UNBROKEN_SCORE`). Lower: excerpts of heavily spun copies found more
+    (`unspin.trace.index`; a query that reads coherently as a spun passage of a document
+    needs less: `unspin.trace.index.COHERENT`). Lower: excerpts of heavily spun copies found more
     often, and more unsourced texts matched to a document on the same story (calibrated
     on dev news by tools/eval_trace.py --split dev; see the README's trace table)."""
 

@@ -48,16 +48,19 @@ def _best_targets(query: list[SentenceFeatures], targets: list[SentenceFeatures]
     return found
 
 
-def unbroken(query: list[SentenceFeatures], targets: list[SentenceFeatures]) -> bool:
-    """Whether every sentence of `query` aligns with one of the source's sentences
-    `targets`, each the same as or next after the previous one's: the query reads as one
-    spun passage of the source. Another text on the same story matches a sentence here
-    and there, out of order."""
+def coherence(query: list[SentenceFeatures], targets: list[SentenceFeatures]) -> float:
+    """How far `query` reads as one spun passage of the source whose sentences are
+    `targets`: the lesser of the share of its sentences that align with one of the
+    source's and the share of consecutive aligned sentences that follow each other there
+    (the same or the next source sentence). 1.0: every sentence aligns, in order; a
+    heavily spun copy loses a sentence or two (0.75 and up), while another text on the
+    same story matches a sentence here and there, out of order."""
     best = _best_targets(query, targets)
-    if not best or None in best:
-        return False
     pairs = [(s, t) for s, t in zip(query, best, strict=True) if t is not None]
-    return all(_follows(a, b, targets) for a, b in zip(pairs, pairs[1:], strict=False))
+    if not pairs:
+        return 0.0
+    ordered = sum(_follows(a, b, targets) for a, b in zip(pairs, pairs[1:], strict=False))
+    return min(len(pairs) / len(query), ordered / (len(pairs) - 1) if len(pairs) > 1 else 1.0)
 
 
 def align(query: str, source: str) -> list[Passage]:

@@ -39,7 +39,7 @@ import numpy.typing as npt
 from unspin.core.config import Config, validate_text
 from unspin.core.errors import InputError
 from unspin.core.records import Match
-from unspin.trace.align import agreement, align, unbroken
+from unspin.trace.align import agreement, align, coherence
 from unspin.trace.fingerprint import (
     SentenceFeatures,
     fingerprint_pairs,
@@ -77,16 +77,18 @@ fingerprint containment; 0.94 with power 1)."""
 MIN_SENTENCE_AGREEMENT = 0.25
 """Least median sentence agreement (`unspin.trace.align.agreement`) of a reported source. On
 dev news it cut the hard unsourced texts matched from 3% to 2% at the same recall@1."""
-MIN_UNBROKEN_SCORE = 0.10
-"""Least score of a source under `Config.trace_min_score` that is still reported when
-the query reads as one unbroken spun passage of it (`unspin.trace.align.unbroken`: each of
-its sentences, `MIN_UNBROKEN_SENTENCES` or more, aligns with the next sentence of the
-source). Short excerpts of heavily spun copies keep few fingerprints (dev news: the
-true source of every missed half excerpt ranked first at 0.11-0.23), while no hard
-unsourced text on dev aligned unbroken with its best match. Lower finds more short
-excerpts; a one-sentence query never qualifies (one shared sentence proves little)."""
-MIN_UNBROKEN_SENTENCES = 2
-"""Fewest query sentences for the unbroken-passage test (see `MIN_UNBROKEN_SCORE`)."""
+COHERENT = ((0.10, 0.75), (0.15, 0.60))
+"""(least score, least coherence) pairs: a source scoring under `Config.trace_min_score` is
+still reported from such a score when the query reads coherently as a spun passage of it
+(`unspin.trace.align.coherence`: the lesser of the share of its sentences that align and
+the share that align in order). Heavily spun copies and short excerpts keep few
+fingerprints (dev news, a dictionary spinner at 70% of words: the true source of every
+copy missed at 0.25 ranked first, at 0.09-0.24, with coherence 0.6-1.0), while the hard
+unsourced texts (same outlet and topic) that reach such scores align out of order
+(coherence 0.5 or less at 0.15 and up; under 0.75 at 0.10). Lower pairs find more heavily
+spun copies and risk matching same-story texts."""
+MIN_COHERENT_SENTENCES = 2
+"""Fewest query sentences for the coherence test (one shared sentence proves little)."""
 _NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 
 
@@ -286,14 +288,17 @@ class Index:
 def _reported(score: float, query: list[SentenceFeatures], source: str, config: Config
               ) -> bool:
     """Whether a candidate with `score` is reported as a source: at `trace_min_score`, or
-    from `MIN_UNBROKEN_SCORE` when the query reads as one unbroken passage of it; and
-    its sentences agree (`MIN_SENTENCE_AGREEMENT`). The source's sentences are read
-    only for a candidate whose score can pass (most of the candidates cannot)."""
-    if score < min(config.trace_min_score, MIN_UNBROKEN_SCORE):
+    from a lower score of `COHERENT` when the query reads coherently enough as a passage
+    of it; and its sentences agree (`MIN_SENTENCE_AGREEMENT`). The source's sentences
+    are read only for a candidate whose score can pass (most of the candidates cannot)."""
+    lowest = min(least for least, _ in COHERENT)
+    if score < min(config.trace_min_score, lowest):
         return False
     targets = sentence_features(source)
     passes = score >= config.trace_min_score or (
-        len(query) >= MIN_UNBROKEN_SENTENCES and unbroken(query, targets))
+        len(query) >= MIN_COHERENT_SENTENCES
+        and any(score >= least and coherence(query, targets) >= needed
+                for least, needed in COHERENT))
     return passes and agreement(query, targets) >= MIN_SENTENCE_AGREEMENT
 
 
