@@ -192,7 +192,7 @@ def _learn(inputs: list[str], index_dir: str, output: Path, name: str) -> None:
     finally:
         progress.close()
     profile.save(output)
-    print(f"learned {profile.pairs} swaps ({len(profile.entries)} phrases) from "
+    print(f"learned {profile.pairs} pairs ({len(profile.entries)} phrases) from "
           f"{profile.documents_traced} of {profile.documents_read} documents traced to a "
           f"source into {output}", file=sys.stderr)
 

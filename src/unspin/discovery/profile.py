@@ -50,6 +50,8 @@ ECHO = 1.0
 to propose (not when judging whether the phrase was swapped)."""
 FEATURES = ("channel_log_odds", "likelihood_ratio", "lm_gain", "document_evidence")
 """The span model's inputs (`Occurrence.features`), in order."""
+DOCUMENT_FEATURES = ("swap_mass", "rarity")
+"""The document model's inputs (`whole_evidence`), in order."""
 
 
 @dataclass(slots=True)
@@ -144,7 +146,7 @@ class Model:
 
 SPAN_PRIOR = Model((1.0, 0.2, 0.3, 2.0), -5.0)
 """The span model of a profile built by hand or merged, before `unspin learn` fits one."""
-DOCUMENT_PRIOR = Model((2.0,), -3.0)
+DOCUMENT_PRIOR = Model((2.0, 0.0), -3.0)
 """The document model used until one is fitted (see `SPAN_PRIOR`)."""
 
 
@@ -179,7 +181,7 @@ class Profile:
                 "entries": len(self.entries), "spun_words": self.spun_words,
                 "reference_words": self.reference_words,
                 "span_model": {"features": list(FEATURES), **self.span_model.to_dict()},
-                "document_model": {"features": ["document_evidence"],
+                "document_model": {"features": list(DOCUMENT_FEATURES),
                                    **self.document_model.to_dict()},
                 "fit": self.fit}
 
@@ -247,7 +249,7 @@ class Profile:
                  else DOCUMENT_PRIOR),
                 dict(head.get("fit", {})))
             if len(profile.span_model.weights) != len(FEATURES) \
-                    or len(profile.document_model.weights) != 1:
+                    or len(profile.document_model.weights) != len(DOCUMENT_FEATURES):
                 raise ValueError("the header's models have the wrong number of weights")
             for offset, line in enumerate(lines[1:]):
                 number = offset + 2
@@ -443,9 +445,18 @@ def document_evidence(found: Iterable[Occurrence], n_words: int) -> dict[str, fl
     return {phrase: math.log1p((total - own) * scale) for phrase, own in mass.items()}
 
 
-def whole_evidence(found: Iterable[Occurrence], n_words: int) -> float:
-    """The document model's input: `document_evidence` of all the phrases found."""
-    return math.log1p(sum(_swap_mass(found).values()) * 100.0 / max(n_words, 50))
+def whole_evidence(found: Iterable[Occurrence], n_words: int) -> tuple[float, float]:
+    """The document model's inputs (`DOCUMENT_FEATURES`), each log1p of a sum per 100
+    words: the channel probability that the profile phrases found are swaps (what the
+    contexts say), and, over the distinct phrases, their likelihood ratio of spun over
+    clean text, positive part capped at 3 (how unusual the phrases are in clean text).
+    The first separates best for spinners of near neighbours ("month" for "year"), the
+    second for spinners of rarer thesaurus words."""
+    found = list(found)
+    ratios = {o.entry.observed: max(0.0, min(3.0, o.features[1])) for o in found}
+    scale = 100.0 / max(n_words, 50)
+    return (math.log1p(sum(_swap_mass(found).values()) * scale),
+            math.log1p(sum(ratios.values()) * scale))
 
 
 def judge(found: Sequence[Occurrence], n_words: int, profile: Profile
@@ -457,7 +468,7 @@ def judge(found: Sequence[Occurrence], n_words: int, profile: Profile
     for occurrence in found:
         xs = (*occurrence.features[:-1], others[occurrence.entry.observed])
         judged.append((replace(occurrence, features=xs), profile.span_model.probability(xs)))
-    document = profile.document_model.probability((whole_evidence(found, n_words),))
+    document = profile.document_model.probability(whole_evidence(found, n_words))
     return judged, document
 
 

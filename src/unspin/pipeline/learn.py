@@ -379,7 +379,7 @@ def _fit_models(profile: Profile, reads: list[_Traced],
             if y is not None:
                 span_x.append(row)
                 span_y.append(y)
-        doc_x.append([whole_evidence(occurs, n_words)])
+        doc_x.append(list(whole_evidence(occurs, n_words)))
         doc_y.append(1)
     for sents, counts in negatives:
         occurs = occurrences(sents, profile, lm, _without(profile, _Own(reference=counts)))
@@ -387,7 +387,7 @@ def _fit_models(profile: Profile, reads: list[_Traced],
         rows = _span_rows(occurs, n_words)
         span_x += rows
         span_y += [0] * len(rows)
-        doc_x.append([whole_evidence(occurs, n_words)])
+        doc_x.append(list(whole_evidence(occurs, n_words)))
         doc_y.append(0)
     if len(set(span_y)) == 2:
         profile.span_model = _fit(span_x, span_y)
