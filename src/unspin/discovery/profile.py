@@ -324,11 +324,6 @@ class Occurrence:
     features: tuple[float, ...]
     """`FEATURES`, the last (document evidence) still without the other phrases'."""
 
-    @property
-    def lm_gain(self) -> float:
-        """log10 ratio of the original's LM probability in context over the observed."""
-        return self.proposed_logprob - self.observed_logprob
-
 
 def scan(sentences: Sequence[Sequence[Token]], profile: Profile
          ) -> Iterator[tuple[int, int, int]]:
@@ -459,15 +454,19 @@ def whole_evidence(found: Iterable[Occurrence], n_words: int) -> tuple[float, fl
             math.log1p(sum(ratios.values()) * scale))
 
 
+def span_inputs(found: Sequence[Occurrence], n_words: int) -> list[tuple[float, ...]]:
+    """The span model's inputs (`FEATURES`) of each occurrence, the document evidence of
+    the other phrases filled in (what `judge` scores and learning fits on)."""
+    others = document_evidence(found, n_words)
+    return [(*o.features[:-1], others[o.entry.observed]) for o in found]
+
+
 def judge(found: Sequence[Occurrence], n_words: int, profile: Profile
           ) -> tuple[list[tuple[Occurrence, float]], float]:
     """Each occurrence with its calibrated probability of being the spinner's swap, and
     the probability that the document is spun by this spinner."""
-    others = document_evidence(found, n_words)
-    judged = []
-    for occurrence in found:
-        xs = (*occurrence.features[:-1], others[occurrence.entry.observed])
-        judged.append((replace(occurrence, features=xs), profile.span_model.probability(xs)))
+    judged = [(replace(o, features=xs), profile.span_model.probability(xs))
+              for o, xs in zip(found, span_inputs(found, n_words), strict=True)]
     document = profile.document_model.probability(whole_evidence(found, n_words))
     return judged, document
 

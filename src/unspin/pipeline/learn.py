@@ -37,12 +37,11 @@ from unspin.discovery.profile import (
     MAX_WORDS,
     Entry,
     Model,
-    Occurrence,
     Profile,
     content,
-    document_evidence,
     occurrences,
     scan,
+    span_inputs,
     whole_evidence,
 )
 from unspin.repair import find_repairs
@@ -57,7 +56,7 @@ the traced copies when there are more). More: more conservative on clean text.""
 PEEL_SEEN = 2
 """Times a one-word swap must be seen on its own before an unequal run is split at it."""
 L2 = 1.0
-"""Ridge penalty of the logistic fits (the profile's models have 4 and 1 inputs)."""
+"""Ridge penalty of the logistic fits (the profile's models have 4 and 2 inputs)."""
 
 Position = tuple[int, int]  # (sentence, token)
 
@@ -255,7 +254,7 @@ def _without(profile: Profile, own: _Own) -> dict[str, Entry]:
     return entries
 
 
-def _fit(xs: list[list[float]], ys: list[int]) -> Model:
+def _fit(xs: list[tuple[float, ...]], ys: list[int]) -> Model:
     """Ridge logistic regression (Newton's method); the bias is not penalised."""
     x = np.hstack([np.asarray(xs, dtype=float), np.ones((len(xs), 1))])
     y = np.asarray(ys, dtype=float)
@@ -271,11 +270,6 @@ def _fit(xs: list[list[float]], ys: list[int]) -> Model:
         if float(np.abs(step).max()) < 1e-8:
             break
     return Model(tuple(float(v) for v in w[:-1]), float(w[-1]))
-
-
-def _span_rows(found: list[Occurrence], n_words: int) -> list[list[float]]:
-    others = document_evidence(found, n_words)
-    return [[*o.features[:-1], others[o.entry.observed]] for o in found]
 
 
 def learn(docs: Iterable[tuple[str, str]], index: Index, *, name: str = "",
@@ -364,30 +358,30 @@ def _fit_models(profile: Profile, reads: list[_Traced],
                 negatives: list[tuple[list[list[Token]], Counter[str]]]) -> None:
     """Fit the span and document models, each document's own counts left out."""
     lm = default_lm()
-    span_x: list[list[float]] = []
+    span_x: list[tuple[float, ...]] = []
     span_y: list[int] = []
-    doc_x: list[list[float]] = []
+    doc_x: list[tuple[float, ...]] = []
     doc_y: list[int] = []
     for traced, found, own in zip(reads, labels, owns, strict=True):
         entries = _without(profile, own)
         occurs = occurrences(traced.sents, profile, lm, entries)
         n_words = sum(len(s) for s in traced.sents)
         label = {(s, a, b): y for s, a, b, y in found}
-        rows = _span_rows(occurs, n_words)
+        rows = span_inputs(occurs, n_words)
         for occurrence, row in zip(occurs, rows, strict=True):
             y = label.get((occurrence.sentence, occurrence.start, occurrence.stop))
             if y is not None:
                 span_x.append(row)
                 span_y.append(y)
-        doc_x.append(list(whole_evidence(occurs, n_words)))
+        doc_x.append(whole_evidence(occurs, n_words))
         doc_y.append(1)
     for sents, counts in negatives:
         occurs = occurrences(sents, profile, lm, _without(profile, _Own(reference=counts)))
         n_words = sum(len(s) for s in sents)
-        rows = _span_rows(occurs, n_words)
+        rows = span_inputs(occurs, n_words)
         span_x += rows
         span_y += [0] * len(rows)
-        doc_x.append(list(whole_evidence(occurs, n_words)))
+        doc_x.append(whole_evidence(occurs, n_words))
         doc_y.append(0)
     if len(set(span_y)) == 2:
         profile.span_model = _fit(span_x, span_y)
@@ -398,7 +392,7 @@ def _fit_models(profile: Profile, reads: list[_Traced],
                    "log_loss": round(_log_loss(profile.span_model, span_x, span_y), 4)}
 
 
-def _log_loss(model: Model, xs: list[list[float]], ys: list[int]) -> float:
+def _log_loss(model: Model, xs: list[tuple[float, ...]], ys: list[int]) -> float:
     """Mean log loss of `model` on its training examples (a sanity figure in the header)."""
     if not ys:
         return 0.0
