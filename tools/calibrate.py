@@ -2,9 +2,11 @@
 
 1. Finding confidence: logistic regression of "this discovery proposal hits a real
    spinner edit" on `unspin.pipeline.score.finding_features`, over proposals from dev news spun by
-   the spinners of tools/folds.py (all of them for the shipped model; all but the fold
-   under test when tools/eval.py fits one per fold), dev science abstracts with held-out
-   PPS pairs (the known list is off for those pairs), and clean dev news and science.
+   the spinners of tools/folds.py (for the shipped model all five and the commercial
+   dictionary spinner, which splits names as real spinners do: "Bank" -> "Financial
+   institution"; when tools/eval.py fits one per fold, those sharing no source with
+   it), dev science abstracts with held-out PPS pairs (the known list is off for those
+   pairs), and clean dev news and science.
    The reporting cut is the least confidence that keeps clean dev flags within
    `--budget` per 1,000 words in news and in science alike.
 2. Document score: logistic regression of "spun" on `unspin.pipeline.score.features` over the same
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import datasets
 import numpy as np
-from folds import FOLDS, Fold
+from folds import COMMERCIAL, FOLDS, Fold
 from spinner import Spun
 
 import unspin
@@ -184,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     """Fit on every fold's spinner and write the shipped calibration file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--n", type=int, default=200, help="spun news documents in all")
+    parser.add_argument("--n", type=int, default=240,
+                        help="spun news documents in all (40 per spinner)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--budget", type=float, default=BUDGET,
                         help="clean flags per 1,000 dev words the cut allows")
@@ -193,12 +196,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tagger", action="store_true",
                         help="fit the confidence model of the path with the shipped tagger only "
                              "(needs unspin[tagger])")
+    parser.add_argument("--spinners", default=",".join(f.name for f in (*FOLDS, COMMERCIAL)),
+                        help="comma-separated spinners (tools/folds.py) to fit on; "
+                             f"'{COMMERCIAL.name}' is the commercial dictionary spinner")
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the model")
     args = parser.parse_args(argv)
+    known = {f.name: f for f in (*FOLDS, COMMERCIAL)}
+    unknown = [name for name in args.spinners.split(",") if name not in known]
+    if unknown:
+        parser.error(f"unknown spinner(s): {', '.join(unknown)}")
+    spinners = [known[name] for name in args.spinners.split(",")]
     _, heldout = datasets.pps_split(datasets.load_pps_pairs(args.data))
     base = unspin.Config(known_exclude=frozenset(t.lower() for t, _, _ in heldout),
                          neural=args.neural, tagger=args.tagger)
-    model = fit(base, FOLDS, args.data, args.n, args.seed, args.budget)
-    OUT.write_text(json.dumps(model, indent=2) + "\n", "utf-8")
+    model = fit(base, spinners, args.data, args.n, args.seed, args.budget)
+    args.out.write_text(json.dumps(model, indent=2) + "\n", "utf-8")
     print(json.dumps(model, indent=2))
     return 0
 

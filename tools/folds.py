@@ -17,7 +17,10 @@ The phrase spinner copies a name's case pattern onto its synonym ("PC" -> "LAPTO
 `COMMERCIAL` ("dictionary") imitates a commercial spinner: a fixed dictionary of two
 common Moby/MyThes synonyms and one MyThes/WordNet phrase per word, one alternative per
 name; discovery runs without moby, mythes and wordnet against it. It is not one of
-`FOLDS` (tools/eval_learn.py scores spinner profiles on it beside them).
+`FOLDS`, whose spinners train the per-fold models: it shares a source with every one of
+them but glove. tools/eval.py reports it as a sixth fold (its models fitted on the glove
+spinner alone), tools/eval_learn.py scores spinner profiles on it, and the shipped
+confidence model is fitted on it beside the five (tools/calibrate.py --spinners).
 
 The glove fold also drops "shape": its acronym candidates come from the same vectors.
 Models (tools/calibrate.py) used against a fold are fitted only on the spinners of folds
@@ -157,6 +160,5 @@ FOLDS = (
 COMMERCIAL = Fold("dictionary", frozenset({"moby", "mythes", "wordnet"}), dictionary_forward,
                   names=dictionary_names)
 """A spinner imitating commercial ones: a fixed dictionary of a few alternatives per word,
-phrases and names included (`dictionary_forward`). Not in `FOLDS`: the discovery
-evaluation and the models fitted per fold stay as they were; tools/eval_learn.py scores
-profiles on it beside the folds."""
+phrases and names included (`dictionary_forward`). Not in `FOLDS` (see the module
+docstring): tools/eval.py and tools/eval_learn.py report it beside them."""
