@@ -194,7 +194,22 @@ def test_help_for_each_command(command: str, capsys: pytest.CaptureFixture[str])
 ])
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(argv) == 2
-    assert "usage: unspin" in capsys.readouterr().err
+    error, hint = capsys.readouterr().err.splitlines()  # two lines, no usage block
+    command = "unspin" if not argv or argv[0] == "frobnicate" else f"unspin {argv[0]}"
+    assert error.startswith(f"{command}: error: ")
+    assert hint == f"try '{command} --help'"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["check", "--bogus", "x"], "unspin check: error: unrecognized arguments: --bogus"),
+    (["index", "build", "a", "-o", "b", "--zz"],
+     "unspin index build: error: unrecognized arguments: --zz"),
+    (["serve", "--port", "99999"], "unspin serve: error: argument --port: must be 1 to 65535"),
+])
+def test_flag_errors_name_the_command(argv: list[str], message: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err.startswith(message)
 
 
 

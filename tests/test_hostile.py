@@ -218,6 +218,27 @@ def test_service_answers_hostile_input(hostile_files: dict[str, Path]) -> None:
         assert response.status_code == 422 and "\n" not in response.json()["detail"], name
 
 
+@pytest.mark.parametrize("trouble", ["port in use", "no such host", "not this machine"])
+def test_serve_start_up_failures_are_one_line(trouble: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A port already taken or a host that cannot be listened on: one line, exit 2,
+    before any worker starts (uvicorn's own logs and tracebacks never reach the user)."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        host = {"port in use": "127.0.0.1", "no such host": "256.1.1.1",
+                "not this machine": "192.0.2.1"}[trouble]  # TEST-NET-1: never local
+        assert main(["serve", "--host", host, "--port", port, "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("unspin: error: "), err
+    assert (f"{host}:{port}" in err) or ("--host 256.1.1.1" in err), err
+
+
 # --- any Unicode ------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import bisect
 import importlib.util
 import json
 import re
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -326,10 +327,37 @@ def run_serve(args: argparse.Namespace) -> int:
     token = _token(args.token_file) if args.token_file is not None else None
     config = _engine_config(args)
     _load_extras(config)
+    listener = _listen(args.host, args.port)  # before the workers start: fail fast
     app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
                      store=args.store, config=config, workers=args.workers, token=token)
-    uvicorn.run(app, host=args.host, port=args.port)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port))
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"unspin serve: the review page is at http://{host}:{args.port}/ (Ctrl-C stops)",
+          file=sys.stderr, flush=True)
+    with listener:
+        server.run(sockets=[listener])
     return EXIT_OK
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port`, or an InputError in one line: a name that does not
+    resolve, an address this machine does not have, a port in use or reserved."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        raise InputError(f"--host {host}: not an address to listen on "
+                         f"({getattr(error, 'strerror', None) or error})") from None
+    family, kind, proto, _, address = found[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as error:
+        listener.close()
+        raise InputError(f"cannot listen on {where}: {error.strerror or error}") from None
+    return listener
 
 
 def _token(path: str) -> str:

@@ -4,7 +4,9 @@ groups (the engine flags) and argparse types that refuse bad numbers as usage er
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from unspin.cli.commands import (
     run_check,
@@ -22,6 +24,25 @@ from unspin.cli.terminal import PROG
 from unspin.screening import default_jobs
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line naming the command
+    (`unspin check: error: ...`) and one pointing at its help, not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message}\ntry '{self.prog} --help'\n")
+        raise SystemExit(2)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None,
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse's, but a command's own parser refuses what it does not know,
+        so the error names the command and not the top level."""
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra and self.get_default("run") is not None:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed, extra
+
+
 class _Version(argparse.Action):
     """`--version`: the installed version, looked up only when asked for."""
 
@@ -36,8 +57,7 @@ class _Version(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one subcommand per library function, plus `screen`, `index`
     (build, add) and `trace` over `unspin.Index`."""
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Detect, explain and reverse machine-spun text.")
+    parser = _Parser(prog=PROG, description="Detect, explain and reverse machine-spun text.")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     path_help = ("one document: a UTF-8 text file, .pdf, .html, .docx or JATS .xml, "
@@ -213,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "'unspin[serve]'.")
     serve_cmd.add_argument("--host", default="127.0.0.1",
                            help="address to listen on (default 127.0.0.1)")
-    serve_cmd.add_argument("--port", type=positive_int, default=8765,
+    serve_cmd.add_argument("--port", type=port_number, default=8765,
                            help="port to listen on (default 8765)")
     serve_cmd.add_argument("--index", metavar="INDEX_DIR",
                            help="index made by `unspin index build`, for /api/trace")
@@ -243,6 +263,14 @@ def positive_float(value: str) -> float:
 def positive_int(value: str) -> int:
     """An argparse type: an integer of at least 1."""
     return int(_positive(value, int, "an integer"))
+
+
+def port_number(value: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    port = positive_int(value)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"must be 1 to 65535, not {value}")
+    return port
 
 
 def _positive(value: str, cast: Callable[[str], float], kind: str) -> float:
