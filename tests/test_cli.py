@@ -48,7 +48,8 @@ def spun_report(text: str, restore: bool = False) -> Report:
     return Report(0.93, "spun", findings, text.upper() if restore else None)
 
 
-def fake_spun_check(text: str, *, restore: bool = False, config: object = None) -> Report:
+def fake_spun_check(text: str, *, restore: bool = False, config: object = None,
+                    progress: object = None) -> Report:
     """Stand-in for `unspin.check` that always finds the text spun."""
     if not text.strip():
         raise InputError("input is empty")
@@ -258,7 +259,7 @@ def test_check_text_summary(
 def test_check_clean_text_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(commands, "check",
-                        lambda text, restore=False, config=None: Report(0.1, "clean"))
+                        lambda text, **_: Report(0.1, "clean"))
     assert cli.main(["check", write(tmp_path, "a.txt", CLEAN)]) == 0
     assert capsys.readouterr().out == "verdict: clean  score: 0.10  findings: 0\n"
 
@@ -296,7 +297,8 @@ def test_input_errors_exit_2_with_one_line(
 def test_library_input_error_names_the_path(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def too_long(text: str, *, restore: bool = False, config: object = None) -> Report:
+    def too_long(text: str, *, restore: bool = False, config: object = None,
+                    progress: object = None) -> Report:
         raise InputError("input has 9 characters; the limit is 5")
 
     monkeypatch.setattr(commands, "check", too_long)
@@ -308,7 +310,8 @@ def test_library_input_error_names_the_path(
 
 def test_internal_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(text: str, *, restore: bool = False, config: object = None) -> Report:
+    def broken(text: str, *, restore: bool = False, config: object = None,
+                    progress: object = None) -> Report:
         raise RuntimeError("model file corrupt")
 
     monkeypatch.setattr(commands, "check", broken)
@@ -319,7 +322,8 @@ def test_internal_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_keyboard_interrupt_exits_130_quietly(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(text: str, *, restore: bool = False, config: object = None) -> Report:
+    def interrupted(text: str, *, restore: bool = False, config: object = None,
+                    progress: object = None) -> Report:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(commands, "check", interrupted)
@@ -415,7 +419,8 @@ def test_interrupted_screen_keeps_the_old_output(
         monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def interrupted_later(text: str, *, restore: bool = False, config: object = None) -> Report:
+    def interrupted_later(text: str, *, restore: bool = False, config: object = None,
+                    progress: object = None) -> Report:
         calls.append(text)
         if len(calls) == 2:
             raise KeyboardInterrupt
@@ -442,6 +447,28 @@ def test_screen_progress_bar_only_on_a_terminal(
     err = capsys.readouterr().err
     assert f"\r[{'#' * Progress.WIDTH}] 6/6 docs\n" in err
     assert err.endswith("screened 3 documents, skipped 3\n")
+
+
+def test_check_of_a_long_text_shows_progress_on_a_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspin.cli import commands
+
+    monkeypatch.setattr(commands, "LONG_TEXT", 1_000)
+    path = write(tmp_path, "long.txt", "The firm stated that prices would rise. " * 60)
+    assert cli.main(["check", path]) in (0, 1)
+    assert "of the text" not in capsys.readouterr().err  # not a terminal: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli.main(["restore", path]) == 0
+    assert capsys.readouterr().err.endswith(f"\r[{'#' * Progress.WIDTH}] 100% of the text\n")
+
+
+def test_check_reports_progress_to_the_library_caller() -> None:
+    text = "The firm stated that prices would rise. " * 30
+    seen: list[tuple[int, int]] = []
+    unspin.check(text, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) == 30 and all(total == len(text) for _, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 # --- cli: as a real process -----------------------------------------------------

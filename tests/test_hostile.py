@@ -125,8 +125,6 @@ def hostile_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setattr(loader_docx, "MAX_UNPACKED_BYTES", 4 << 20)
     files = {
         "corrupt.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n" + bytes(range(256)) * 64,
-        "deep.html": (b"<html><body>" + b"<div>" * 50_000 + b"Deep text." + b"</div>" * 50_000
-                      + b"</body></html>"),
         "nul.txt": b"hello\x00world " * 1000,
     }
     paths = {}
@@ -146,6 +144,20 @@ def test_hostile_files_are_one_line_errors(hostile_files: dict[str, Path],
         assert main(["check", str(path)]) == 2, name
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and str(path) in err, err
+
+
+@pytest.mark.parametrize("depth", [100, 500, 50_000])
+def test_deeply_nested_html_gives_its_text(depth: int, tmp_path: Path) -> None:
+    """Past a few hundred levels the HTML tree parser gives up; the page's visible text
+    is read instead of dropping the document ("no main text found")."""
+    pytest.importorskip("trafilatura")
+    paragraphs = "".join(f"<p>Paragraph {k} says the company stated its plans for the next "
+                         f"year in some detail.</p>" for k in range(20))
+    page = tmp_path / "deep.html"
+    page.write_text(f"<html><head><script>var hidden = 1;</script></head><body>"
+                    f"{'<div>' * depth}{paragraphs}{'</div>' * depth}</body></html>", "utf-8")
+    text = loaders.read_document(str(page))
+    assert all(f"Paragraph {k} says" in text for k in range(20)) and "hidden" not in text
 
 
 def test_a_zip_bomb_is_refused_before_it_is_read(hostile_files: dict[str, Path]) -> None:
@@ -237,6 +249,35 @@ def test_serve_start_up_failures_are_one_line(trouble: str,
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith("unspin: error: "), err
     assert (f"{host}:{port}" in err) or ("--host 256.1.1.1" in err), err
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_killed_screen_leaves_no_temporary_files(signal_name: str, tmp_path: Path) -> None:
+    """`kill PID` (or Ctrl-C) mid-run: exit 143 (130), the old output as it was, and no
+    hidden `.out.jsonl.XXXX.part` beside it."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    sentence = "The company stated that the subsequent model would be quicker. "
+    rows = (json.dumps({"id": f"d{k}", "text": sentence * 40}) for k in range(5_000))
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    output.write_text("kept\n", encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-m", "unspin", "screen", str(corpus),
+                              "-o", str(output), "--jobs", "1"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.jsonl.*.part")) and time.monotonic() < deadline:
+        assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        time.sleep(0.05)
+    time.sleep(0.5)  # rows are being written
+    child.send_signal(getattr(signal, signal_name))
+    assert child.wait(timeout=60) == {"SIGTERM": 143, "SIGINT": 130}[signal_name]
+    assert output.read_text(encoding="utf-8") == "kept\n"
+    assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "out.jsonl"]
 
 
 # --- any Unicode ------------------------------------------------------------------

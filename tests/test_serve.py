@@ -119,21 +119,57 @@ def test_languagetool_empty_text_and_other_languages(client: TestClient) -> None
     assert client.post("/v2/check", data={"language": "en"}).status_code == 400
 
 
+def test_languagetool_languages_lists_english(client: TestClient) -> None:
+    languages = client.get("/v2/languages").json()
+    assert {"name": "English (US)", "code": "en", "longCode": "en-US"} in languages
+    assert {entry["code"] for entry in languages} == {"en"}
+
+
+def test_a_languagetool_client_library_checks_through_the_server() -> None:
+    """`language_tool_python` (a real LanguageTool client) pointed at a live server: it
+    asks /v2/languages first, then /v2/check, and applies our replacements."""
+    lt = pytest.importorskip("language_tool_python")
+    pytest.importorskip("uvicorn")
+    from live import serving
+
+    text = "Researchers used counterfeit consciousness to label the data on Monday."
+    with serving(serve.create_app(workers=1)) as url:
+        tool = lt.LanguageTool("en-GB", remote_server=url)
+        matches = tool.check(text)
+    match = next(m for m in matches if m.rule_id == "UNSPIN_TORTURED_PHRASE")
+    assert text[match.offset : match.offset + match.error_length] == "counterfeit consciousness"
+    assert "artificial intelligence" in lt.utils.correct(text, matches)
+
+
 def test_oversized_body_is_413() -> None:
     small = TestClient(serve.create_app(max_bytes=100))
     response = small.post("/api/check", json={"text": "word " * 100})
     assert response.status_code == 413
-    assert "100" in response.json()["detail"]
+    assert "100" in response.json()["detail"] and "--max-bytes" in response.json()["detail"]
     assert small.post("/api/check", json={"text": "A short text."}).status_code == 200
 
 
-def test_slow_check_is_503_and_frees_its_worker() -> None:
+def test_a_text_longer_than_the_time_limit_allows_is_413_at_once() -> None:
+    client = TestClient(serve.create_app(timeout=1.0, workers=1))
+    most = serve.most_checked_chars(unspin.Config(), 1.0)
+    response = client.post("/api/check", json={"text": "word " * (most // 5 + 10)})
+    assert response.status_code == 413
+    detail = response.json()["detail"]
+    assert f"{most:,} characters" in detail and "--timeout" in detail
+    v2 = client.post("/v2/check", data={"text": "word " * (most // 5 + 10), "language": "en"})
+    assert v2.status_code == 413
+    assert client.post("/api/repair", json={"text": "word " * (most // 5 + 10)}
+                       ).status_code == 200  # repair is fast: only the body limit holds
+
+
+def test_slow_check_is_503_and_frees_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(serve.CHECK_CHARS_PER_SECOND, "fast", 10**9)  # let it start
     app = serve.create_app(timeout=0.3, workers=1)
     client = TestClient(app)
     assert client.post("/api/check", json={"text": SPUN}).status_code == 200  # started
     slow = client.post("/api/check", json={"text": " ".join([SOURCE] * 400)})
     assert slow.status_code == 503
-    assert "0.3" in slow.json()["detail"]
+    assert "0.3" in slow.json()["detail"] and "--timeout" in slow.json()["detail"]
     assert app.state.workers.killed == 1
     # The one worker was killed, not left computing: the next request gets a fresh one.
     again = client.post("/api/check", json={"text": SPUN})

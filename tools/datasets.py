@@ -154,6 +154,22 @@ def _groups(data: Path, domain: str, split: str, pool: str | None = None) -> lis
     ]
 
 
+def whole_corpora(data: Path, split: str) -> dict[str, list[str]]:
+    """Every document of `split` in each clean corpus, whole (not truncated, full
+    papers and short texts included), by corpus file name: the false-repair measure
+    reads all of them as a user's corpus would come."""
+    out: dict[str, list[str]] = {}
+    for domain in ("news", "science"):
+        for relative, id_key, prefix in _SOURCES[domain]:
+            texts = []
+            for row in _read_jsonl(require(Path(data), relative)):
+                raw = str(row["text"])
+                if raw.strip() and split_of(f"{prefix}{row[id_key]}") == split:
+                    texts.append(_reflow_reuters(raw) if id_key == "newid" else raw)
+            out[Path(relative).name.split(".")[0]] = texts
+    return out
+
+
 def load_news(data: Path, split: str) -> list[Doc]:
     """BBC and Reuters news documents of `split` as (id, text)."""
     return [d for group in _groups(data, "news", split) for d in group]

@@ -22,15 +22,16 @@ import argparse
 import difflib
 import random
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from damage import damage
 from damage_wild import MODES, damage_wild
-from datasets import DEFAULT_DATA, clean_docs
+from datasets import DEFAULT_DATA, clean_docs, whole_corpora
 from spinner import load_forward, spin
 
-from unspin.repair import repair_text
+from unspin.repair import find_repairs, repair_text
 
 RATE = 0.5
 TARGET = 0.80
@@ -102,6 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     for name, (chars, changed) in clean.items():
         print(f"\nClean {name} through repair: {100 * changed / max(chars, 1):.3f}% of "
               f"{chars:,} characters changed.")
+    print(f"\nEvery clean corpus, whole ({args.split} split; target: 0 repairs per 100k "
+          "words):\n")
+    print("| corpus | docs | words | repairs | per 100k words | rules |")
+    print("|---|---|---|---|---|---|")
+    for name, texts in whole_corpora(args.data, args.split).items():
+        found = [f for t in texts for f in find_repairs(t)]
+        n_words = sum(len(t.split()) for t in texts)
+        rules = Counter(str(f.evidence.get("rule", f.kind)) for f in found)
+        named = ", ".join(f"{rule} {n}" for rule, n in rules.most_common()) or "–"
+        print(f"| {name} | {len(texts):,} | {n_words:,} | {len(found)} | "
+              f"{100_000 * len(found) / max(n_words, 1):.2f} | {named} |")
     return 0
 
 

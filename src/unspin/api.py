@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from unspin.core.config import Config
 from unspin.core.records import Finding, Report
 from unspin.pipeline.engine import analyze, apply_findings, validate_text
 from unspin.repair import find_repairs
 
 
-def check(text: str, *, restore: bool = False, config: Config | None = None) -> Report:
+def check(text: str, *, restore: bool = False, config: Config | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Report:
     """Score `text` for spinning and list every suspicious span with its evidence.
 
     With `restore=True` the report also carries the text with every finding's best
-    replacement applied. Raises `InputError` for empty or oversized text.
+    replacement applied. `progress(done, total)`, if given, hears the characters read so
+    far as the work goes on (for a bar on long documents). Raises `InputError` for empty
+    or oversized text.
     """
     config = config or Config()
     validate_text(text, config)
-    report = analyze(text, config)
+    report = analyze(text, config, progress)
     if restore:
-        report = Report(report.score, report.verdict, report.findings,
-                        apply_findings(text, report.findings))
+        report = replace(report, restored=apply_findings(text, report.findings))
     return report
 
 
-def restore(text: str, *, config: Config | None = None) -> str:
+def restore(text: str, *, config: Config | None = None,
+            progress: Callable[[int, int], None] | None = None) -> str:
     """The most likely original wording of `text` (every finding's best replacement)."""
-    report = check(text, restore=True, config=config)
+    report = check(text, restore=True, config=config, progress=progress)
     assert report.restored is not None
     return report.restored
 

@@ -13,7 +13,9 @@ status 2.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 from unspin.cli.parser import build_parser
 from unspin.cli.terminal import (
@@ -21,7 +23,10 @@ from unspin.cli.terminal import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_JOB_FAILED,
+    EXIT_TERMINATED,
+    Terminated,
     fail,
+    on_terminate,
     silence_stdout,
     use_utf8,
 )
@@ -35,9 +40,21 @@ def main(argv: list[str] | None = None) -> int:
 
     0: done (for `check`: clean or uncertain), 1: `check` found the text spun,
     1 also: `screen --engine spark` whose Spark job failed; 2: usage or input error,
-    130: interrupted.
+    130: interrupted (Ctrl-C), 143: terminated (SIGTERM); either way temporary files
+    are removed and existing outputs are left as they were.
     """
     use_utf8()
+    if threading.current_thread() is not threading.main_thread():
+        return _run(argv)
+    previous = signal.signal(signal.SIGTERM, on_terminate)
+    try:
+        return _run(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: list[str] | None) -> int:
+    """`main` once the signals are set."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version and usage errors
@@ -46,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         status: int = args.run(args)
         sys.stdout.flush()  # surface a broken pipe here, not at interpreter exit
         return status
+    except Terminated:
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -238,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--index", metavar="INDEX_DIR",
                            help="index made by `unspin index build`, for /api/trace")
     serve_cmd.add_argument("--max-bytes", type=positive_int, default=5_000_000, metavar="N",
-                           help="largest request body in bytes (default 5000000); larger: 413")
+                           help="largest request body in bytes (default 5000000); larger: 413. "
+                                "A text to check is also refused (413) when longer than "
+                                "--timeout allows: 10,000 characters a second")
     serve_cmd.add_argument("--timeout", type=positive_float, default=30.0, metavar="S",
                            help="seconds one request may compute (default 30); longer: 503, "
                                 "and its worker process is killed")

@@ -22,12 +22,23 @@ EXIT_JOB_FAILED = 1  # screen --engine spark: the Spark job failed
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a command killed by it
 
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill PID`), raised like Ctrl-C so that every cleanup runs: the hidden
+    temporary outputs beside an output file go, an existing output stays as it was."""
+
+
+def on_terminate(signum: int, frame: object) -> None:
+    """The SIGTERM handler of the `unspin` process."""
+    raise Terminated
 T = TypeVar("T")
 
 
 class Progress:
-    """A `[#####.....] 512/1000 docs` bar on stderr, redrawn at most 10 times a second.
+    """A `[#####.....] 512/1000 docs` bar on stderr (`[#####.....] 51% of the text` for
+    one long document), redrawn at most 10 times a second.
 
     Inert when `total` is None (stderr is not a terminal), so logs stay clean.
     """
@@ -35,15 +46,23 @@ class Progress:
     WIDTH = 30
     INTERVAL_S = 0.1
 
-    def __init__(self, total: int | None) -> None:
+    def __init__(self, total: int | None, unit: str = "docs") -> None:
         self.total = total
+        self.unit = unit
         self.done = 0
         self._drawn_at = -self.INTERVAL_S
         self._dirty = False
 
     def advance(self) -> None:
         """Count one document; redraw if the last redraw is old enough."""
-        self.done += 1
+        self.reach(self.done + 1)
+
+    def reach(self, done: int, total: int | None = None) -> None:
+        """Set how much is done (of `total`, when it is known only now); redraw if the
+        last redraw is old enough. The library's `progress` callbacks take this."""
+        self.done = done
+        if self.total is not None and total is not None:
+            self.total = total
         if self.total is not None and time.monotonic() - self._drawn_at >= self.INTERVAL_S:
             self._draw()
 
@@ -69,7 +88,9 @@ class Progress:
         total = max(self.total or 0, self.done)
         filled = self.WIDTH * self.done // total if total else self.WIDTH
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        sys.stderr.write(f"\r[{bar}] {self.done}/{total} docs")
+        count = (f"{100 * self.done // max(total, 1)}% {self.unit}" if self.unit != "docs"
+                 else f"{self.done}/{total} docs")
+        sys.stderr.write(f"\r[{bar}] {count}")
         sys.stderr.flush()
         self._drawn_at = time.monotonic()
         self._dirty = True

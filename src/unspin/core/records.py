@@ -75,6 +75,8 @@ class Report:
     verdict: Verdict
     findings: tuple[Finding, ...] = ()
     restored: str | None = None
+    signals: dict[str, Any] = field(default_factory=dict)
+    """What the document score read (`unspin.pipeline.score.signals`): why the verdict."""
 
     def to_dict(self) -> dict[str, Any]:
         """The report as the JSON object of the CLI contract (`restored` only if set)."""
@@ -82,6 +84,7 @@ class Report:
             "score": self.score,
             "verdict": self.verdict,
             "findings": [f.to_dict() for f in self.findings],
+            "signals": self.signals,
         }
         if self.restored is not None:
             data["restored"] = self.restored
@@ -99,6 +102,7 @@ class Report:
             verdict=data["verdict"],
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
             restored=data.get("restored"),
+            signals=dict(data.get("signals", {})),
         )
 
 

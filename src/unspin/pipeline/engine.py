@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from unspin.core.config import Config
@@ -27,6 +27,7 @@ from unspin.pipeline.score import (
     finding_features,
     in_context,
     scorer_name,
+    signals,
 )
 from unspin.repair import find_repairs
 
@@ -256,8 +257,11 @@ def _with_repairs(findings: list[Finding], repairs: list[Finding]) -> list[Findi
     return [*repairs, *(f for f in findings if not taken.overlaps(f.offset, f.end))]
 
 
-def analyze(text: str, config: Config) -> Report:
-    """Find every suspicious span of `text` and score the document."""
+def analyze(text: str, config: Config,
+            progress: Callable[[int, int], None] | None = None) -> Report:
+    """Find every suspicious span of `text` and score the document; `progress(done,
+    total)` hears how many characters of the text discovery has read, sentence by
+    sentence (a long document takes minutes: about 30 s per 500 kB)."""
     sents = sentences(text)
     n_words = sum(len(s) for s in sents)
     findings: list[Finding] = []
@@ -266,9 +270,10 @@ def analyze(text: str, config: Config) -> Report:
     if config.known_list:
         flat = [t for s in sents for t in s]
         findings.extend(_known_finding(text, flat, m) for m in _known_list(config).find(flat))
-    profiled = 0.0
+    profiled, profile_found = 0.0, False
     if config.profiles:
         learned, profiled = _profile_findings(text, sents, n_words, config)
+        profile_found = bool(learned)
         taken = Spans((f.offset, f.end) for f in findings)
         findings.extend(f for f in learned if not taken.overlaps(f.offset, f.end))
     if config.discovery:
@@ -296,6 +301,8 @@ def analyze(text: str, config: Config) -> Report:
                 free[p.start : p.stop] = [False] * (p.stop - p.start)
             if odds is not None:
                 weak += _tagged_findings(text, sent, odds, free, counts, config)
+            if progress is not None and sent:
+                progress(sent[-1].end, len(text))
     weak = in_context(weak, n_words, scorer_name(config), config.calibration)
     findings.extend(f for f in weak if f.confidence >= cut)
     if config.repair:
@@ -303,12 +310,15 @@ def analyze(text: str, config: Config) -> Report:
     findings.sort(key=lambda f: f.offset)
     # Findings under the cut are not reported, but their sum still says "spun" or not.
     lexical = (f for f in findings if f.kind == "lexical")  # repairs are no spinning evidence
-    score = max(profiled, doc_score([*lexical, *(f for f in weak if f.confidence < cut)],
-                                    n_words, config.calibration))
+    read = [*lexical, *(f for f in weak if f.confidence < cut)]
+    score = max(profiled, doc_score(read, n_words, config.calibration))
+    why = signals(read, n_words, cut)
+    if profile_found:
+        why["profile_probability"] = profiled
     if score >= config.spun_threshold and findings:  # no accusation without a finding
         verdict = "spun"
     elif score < config.clean_threshold:
         verdict = "clean"
     else:
         verdict = "uncertain"
-    return Report(score, verdict, tuple(findings))
+    return Report(score, verdict, tuple(findings), signals=why)

@@ -42,6 +42,40 @@ def features(findings: Sequence[Finding], n_words: int) -> list[float]:
     return [math.log1p(100.0 * mass / max(n_words, 50)), math.log1p(known)]
 
 
+STRONGEST = 3
+"""Proposals a `signals` reason names, strongest first."""
+
+
+def signals(findings: Sequence[Finding], n_words: int, cut: float) -> dict[str, Any]:
+    """What the document score read, for a reader to see why a text scored as it did
+    (most of all an "uncertain" verdict with no finding): the discovery proposals, those
+    under the reporting cut among them, their evidence per 100 words (the score's first
+    input) and the known-list hits (its second), and a sentence saying so."""
+    discovered = [f for f in findings if f.evidence.get("source") == "discovery"]
+    weak = sum(f.confidence < cut for f in discovered)
+    known = sum(1 for f in findings if f.evidence.get("source") == "known-list")
+    density = 100.0 * sum(f.confidence for f in discovered) / max(n_words, 50)
+    if not discovered and not known:
+        reason = "no discovery proposal and no known-list phrase"
+    else:
+        parts = []
+        if discovered:
+            strongest = sorted(discovered, key=lambda f: -f.confidence)[:STRONGEST]
+            named = ", ".join(
+                f'"{f.text}" -> "{f.replacements[0].value if f.replacements else "?"}" '
+                f"{f.confidence:.2f}" for f in strongest)
+            parts.append(f"{len(discovered)} discovery proposal"
+                         f"{'s' if len(discovered) != 1 else ''} ({weak} under the reporting "
+                         f"cut of {cut:.2f}), {density:.1f} of evidence per 100 words; the "
+                         f"strongest: {named}")
+        if known:
+            parts.append(f"{known} known-list phrase{'s' if known != 1 else ''}")
+        reason = "; ".join(parts)
+    return {"words": n_words, "discovery_proposals": len(discovered),
+            "under_cut": weak, "evidence_per_100_words": round(density, 3),
+            "known_list_hits": known, "reason": reason}
+
+
 @cache
 def load_model(path: str = "") -> dict[str, Any]:
     """The calibration file at `path` (default: the shipped one), read once."""

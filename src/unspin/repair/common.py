@@ -25,11 +25,13 @@ _ID_TOKEN = re.compile(rf"(?<!\S){_IMAGE_ID}(?!\S)")
 _WIDGETS = (
     r"advertisement|share(?: this(?: article| story| page| post)?)?"
     r"|share (?:on|via) (?:facebook|twitter|whatsapp|linkedin|messenger|e-?mail)"
-    r"|(?:image|media) (?:caption|copyright)(?: .*)?|getty images"
-    r"|media playback is unsupported on your device"
+    r"|getty images|media playback is unsupported on your device"
 )
+_CAPTION = r"(?i:image|media) (?i:caption|copyright)(?: [A-Z0-9\"'\u201c\u2018(][^\n]{0,200})?"
+"""A caption widget and its caption: a capitalised line of at most 200 characters, not
+prose that begins with the words ("Image caption generation has gathered ...")."""
 _RESIDUE_LINE = re.compile(
-    rf"^[ \t]*(?:{_IMAGE_ID}|(?i:{_WIDGETS}))[ \t]*(?:\r?\n|$)", re.MULTILINE)
+    rf"^[ \t]*(?:{_IMAGE_ID}|(?i:{_WIDGETS})|{_CAPTION})[ \t]*(?:\r?\n|$)", re.MULTILINE)
 _CITATION_CUE = re.compile(r"(?:\b(?:id|doi|ref|see|image|photo|fig\.?|figure)\s*:?\s*|[(\[])$",
                            re.IGNORECASE)
 

@@ -41,7 +41,7 @@ from unspin.repair.quotes import (
     _misplaced_quotes,
     _punctuation_inside,
     _quote_errors,
-    _stops_outside,
+    _shape_at,
 )
 from unspin.repair.vocabulary import (
     _common,
@@ -69,7 +69,6 @@ def _pastes(text: str) -> list[Finding]:
     judged += _moved_apostrophes(text, doc, crowded)
     style_inside = _punctuation_inside(text)
     judged += _misplaced_quotes(text, doc, crowded, style_inside)
-    judged += _stops_outside(text, crowded, style_inside)
     judged.sort(key=lambda pair: -pair[0])
     return _free([f for _, f in judged], [])
 
@@ -102,10 +101,13 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
     A single quote is only suspected inside a word that is not a known word
     ("res'lt", not "don't" or "O'Gara"): elsewhere it is too often an apostrophe.
     """
+    escaped = _ESCAPED_OPEN.search(text) is not None
     for m in _QUOTE.finditer(text):
         i, char = m.start(), m.group()
         if char * 3 in text[max(i - 2, 0) : i + 3] or crowded(i):
             continue  # a run of three (a docstring), or no prose around: never a stale copy
+        if escaped and char == '"' and '""' in text[max(i - 1, 0) : i + 2]:
+            continue  # quotes escaped by doubling, as CSV does ('""break the ice""')
         split = text[i + 1 : i + 2] == " " and (text[i - 1 : i].isalpha()
                                                  or text[i - 1 : i] == " ")
         group = [_Paste(i, k, char, cut) for cut in ((False, True) if split else (False,))
@@ -115,7 +117,32 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
             continue
         if char in SINGLE_QUOTES and not _broken_word(text, i):
             continue
+        if _closes_before_an_opening(text, i, group[0].shift):
+            continue
         yield group
+
+
+_ESCAPED_OPEN = re.compile(r'(?:^|(?<=[\s(\[]))""(?=[^\W_])')
+"""An opening quote typed twice before a word: the document escapes its quotes by
+doubling them (text that went through CSV), so a doubled mark there is no stale copy."""
+
+
+def _closes_before_an_opening(text: str, i: int, shift: int) -> bool:
+    """Whether the quote at `i` ends a whole word and its twin `shift` on, past other
+    words, opens the next quote (`"in-domain" and "out-of-domain"`): a closing mark and
+    an opening one, both where they belong, not a stale copy. (A copy that lands on a
+    word's last letter leaves a word nobody writes before it, `domai" and "in`, or a
+    letter, `s" id. "It`.)"""
+    if _shape_at(text, i + shift) != "open":
+        return False
+    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+    if not before or before.isspace() or after.isalnum():
+        return False  # a loose mark ("Blair \" aid") or one in a word: maybe a copy
+    if not any(c.isalnum() for c in text[i + 1 : i + shift]):
+        return False  # only a space between ("decision\" \"It"): the mark overwrote a stop
+    head = _letters_before(text, i)
+    return not head or len(head) > 1 and default_lm().known(
+        head.lower().replace("\u2019", "'"))
 
 
 def _unrecoverable(text: str, i: int) -> bool:
@@ -265,7 +292,9 @@ def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
     "England's" + "to  training"): a word holding 's whose stem no dictionary or other
     line of the document knows, or with letters glued on after it, is split into a
     fragment and a known possessive, and the possessive goes back 1-6 characters on,
-    where the LM reads the stretch best with one space between words."""
+    where the LM reads the stretch best with one space between words. Only with that
+    physical trace (the empty place, letters glued on): a word the dictionary does not
+    know is most often a name ("Spearman's rho")."""
     lm = default_lm()
     for m in _GLUED_POSSESSIVE.finditer(text):
         word, first = m.group(1), m.start()
@@ -274,9 +303,8 @@ def _moved_possessives(text: str, doc: _DocVocabulary, crowded: Callable[[int], 
         rest = text[m.end(1) : min(m.end(1) + MAX_SHIFT + 12,
                                    len(text) if line_end < 0 else line_end)]
         emptied = _EMPTIED.match(rest) is not None
-        if (not (glued_on or emptied) and _known_elsewhere(word[:-2].lower(), doc)
-                or crowded(first)):
-            continue
+        if not (glued_on or emptied) or crowded(first):
+            continue  # no hole, nothing glued on: a rare name's possessive ("Spearman's ρ")
         glued_before = first > 0 and not text[first - 1].isspace() and text[
             first - 1] not in QUOTES + "([{"  # "RHB," + "Malaysia's" + "  third"
         options = [k for k in range(1, min(MAX_SHIFT, len(rest)) + 1)

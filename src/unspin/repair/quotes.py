@@ -3,7 +3,6 @@ fewest moves that mend it."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 
@@ -16,19 +15,22 @@ from unspin.repair.common import (
     QUOTES,
     _fix,
     _letters_before,
-    _line,
     _protected,
-    _sentence_start,
 )
 from unspin.repair.vocabulary import _DocVocabulary, _joins_word
 
 _OPENS_AFTER = "([{\u2014\u2013-/"
-_CLOSES_AFTER = ".,?!;:)%"
+_CLOSES_AFTER = ".,?!;:)]%"
 _SENTENCE_END = re.compile(r"[.?!:]['\u2019)]?\s+$")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
 """Lines up to a blank one: a quote may open on one line of a wrapped paragraph and
 close on the next."""
-_STOP_OUTSIDE = re.compile(r"(?<=[^\W_])[\"\u201d]([.,])(?=\s|$)")
+_AS_APOSTROPHE = re.compile(r"[^\W\d_]\"(?:s|t|ll|re|ve|d|m)\b")
+"""A double quote where an apostrophe belongs ("user\"s", "don\"t"): text extracted
+from a PDF whose fonts map the apostrophe to a double quote."""
+APOSTROPHE_QUOTES = 2
+"""Documents with this many are not mended: their double quotes are also apostrophes
+("the nodes\" locations"), which no alternation of quotes explains."""
 MAX_LINE_QUOTES = 200
 """Lines with more double quotes are not solved (a table or a list of titles)."""
 UNOPENED_COST = 0.005
@@ -44,8 +46,10 @@ MISPLACED_RANK = 0.5
 def _shape(before: str, after: str) -> str | None:
     """"open" or "close" for a double quote between these characters, by its place
     alone; None between two letters, two spaces or other odd neighbours."""
+    if before in "\u2014\u2013" and (after in " \t\n" or after in _CLOSES_AFTER):
+        return "close"  # a quote broken off by a dash ("France is \u2014".)
     if before in " \t\n" or before in _OPENS_AFTER:
-        return "open" if after.isalnum() or after in "'\u2018$\u00a3.\u2026(" else None
+        return "open" if after.isalnum() or after in "'\u2018$\u00a3.\u2026([" else None
     if before.isalnum() or before in _CLOSES_AFTER or before in "'\u2019":
         return "close" if after in " \t\n" or after in _CLOSES_AFTER + "\u2014\u2013-" else None
     return None
@@ -90,7 +94,11 @@ def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bo
     here = _shape(before, after)
     if here and claimed in (None, here):
         options.append(((0, 0.0), here, None))
-    if twin >= 0:
+    elif (before in " \t" and after in " \t\n") or (before in ".?!:," and after.isalpha()):
+        # a typist's stray or missing space ("months, \" he", "read:\"We"): either role
+        options += [((0, 0.0), role, None) for role in ("open", "close")
+                    if claimed in (None, role)]
+    if twin >= 0 and not (here == "open" and _shape_at(line, twin) == "close"):
         options.append(((0 if glued else 1, 0.0), None, (j, j + 1, "")))
     for k in range(1, MAX_SHIFT + 1):
         end = j + 1 + k
@@ -119,6 +127,8 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
     neighbours do not glue it into a word. The line must have exactly one cheapest
     mending; a new paragraph may reopen a quote that never closed. Marks are counted
     over a paragraph (lines up to a blank one) but never moved across a line break."""
+    if len(_AS_APOSTROPHE.findall(text)) >= APOSTROPHE_QUOTES:
+        return
     lm = default_lm()
     inside = True  # the text may begin inside a quote (an excerpt)
     for block in _PARAGRAPH.finditer(text):
@@ -137,29 +147,6 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
             yield MISPLACED_RANK, _fix(text, offset + a, offset + b, value, 0.7, {
                 "rule": "misplaced-quote", "pasted": line[a], "action": action,
                 "shift": b - a - 1, "line_quotes": len(quotes)})
-
-
-def _stops_outside(text: str, crowded: Callable[[int], bool], style_inside: bool
-                   ) -> Iterator[tuple[float, Finding]]:
-    """A full stop or comma after the closing mark of a quote that opens a sentence
-    ("\"... poorer\". An" for "\"... poorer.\" An"): a mark moved one place early,
-    where the document puts such punctuation inside (in clean BBC and Reuters news a
-    quoted sentence ends outside its quote about once in a hundred)."""
-    if not style_inside:
-        return
-    quotes = [m.start() for m in _DOUBLE.finditer(text)]
-    for m in _STOP_OUTSIDE.finditer(text):
-        close = m.start()
-        line_start, _ = _line(text, close, close)
-        k = bisect.bisect_left(quotes, close)
-        opening = quotes[k - 1] if k and quotes[k - 1] >= line_start else -1
-        if (opening < 0 or text[opening] == "\u201d" or not text[opening + 1].isalnum()
-                or not _sentence_start(text[line_start:opening])
-                or crowded(close) or _protected(text, close)):
-            continue
-        yield MISPLACED_RANK, _fix(text, close, close + 2, m.group(1) + text[close], 0.6, {
-            "rule": "stop-outside-quote", "pasted": text[close], "action": "moved",
-            "shift": 1})
 
 
 def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
@@ -188,7 +175,12 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
     Edit = tuple[int, int, str]
     best: dict[tuple[str | None, Edit | None], tuple[tuple[int, float], bool, list[Edit]]] = {
         (start, None): ((0, 0.0), False, [])}
-    for j, may_change in zip(quotes, suspect, strict=True):
+    # An odd count with no quote open before, every mark with a role where it stands: a
+    # quote runs on into the next paragraph or was lost (a copy would sit in a word or
+    # between spaces), so alternation cannot say which mark is wrong; a mark may still
+    # go as a copy, but is not moved.
+    settled = len(quotes) % 2 == 1 and not inside and all(shapes)
+    for j, may_change, shape in zip(quotes, suspect, shapes, strict=True):
         joined = may_change and joins(j)
         nxt: dict[tuple[str | None, Edit | None], tuple[tuple[int, float], bool, list[Edit]]] = {}
         for (last, _), (cost, tied, edits) in best.items():
@@ -198,7 +190,8 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
                 context = line[max(a - 4, 0) : a] + value
             before = context[-1:] or " "
             for extra, role, edit in _quote_options(line, j, before, style_inside, joined):
-                if edit and (not may_change or edits and edit[0] < edits[-1][1]):
+                if edit and (not may_change or edits and edit[0] < edits[-1][1]
+                             or settled and shape and edit[2] not in ("", " ")):
                     continue  # a sound mark, or overlapping the previous mark's move
                 now = context + line[j + 1 : edit[1]] if edit else context
                 if role and not _follows(last, role, now[-4:]) or (

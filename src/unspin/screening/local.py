@@ -250,6 +250,7 @@ def _start_worker(restore: bool, config: Config, warm_up: bool) -> None:
     parent (killed, it cannot stop its workers), load the models."""
     global _worker_options
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler, forked with it
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     _worker_options = (restore, config)
     if warm_up:

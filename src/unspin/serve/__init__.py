@@ -11,7 +11,8 @@
   browser plug-ins) can use unspin as their server. Offsets there are UTF-16 code
   units, as those clients (Java, JavaScript) count; unspin's own API counts code points.
 
-Limits: a request body over `max_bytes` gets 413; a request that computes for over
+Limits: a request body over `max_bytes` gets 413, and so does a text to check longer
+than `timeout` seconds of work (`most_checked_chars`); a request that computes for over
 `timeout` seconds gets 503. The computing (check, restore, repair, extract, trace)
 runs in up to `workers` worker processes (`unspin.serve.workers`): one that runs over is
 killed, so a slow request never keeps a worker busy after its 503.
@@ -48,11 +49,30 @@ from unspin.core.config import Config
 from unspin.core.records import Finding
 from unspin.io.loaders import read_document
 from unspin.screening import default_jobs
-from unspin.serve.languagetool import _language, _lt_input, _lt_match, _lt_response
+from unspin.serve.languagetool import (
+    LANGUAGES,
+    _language,
+    _lt_input,
+    _lt_match,
+    _lt_response,
+)
 from unspin.serve.workers import CallTimeout, Workers
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_TIMEOUT_S = 30.0
+CHECK_CHARS_PER_SECOND = {"fast": 10_000, "tagger": 4_000, "neural": 400}
+"""Characters a worker checks per second, with a margin (the fast path reads about
+15,000 on one core of the development machine): a text longer than `timeout` seconds
+of them is refused at once with 413, not computed for `timeout` seconds to end in a
+503. The body limit (`max_bytes`) bounds uploads, which extraction shrinks."""
+_CHECKING = frozenset({"check", "restore", "v2-check"})
+
+
+def most_checked_chars(config: Config, timeout: float) -> int:
+    """The longest text `/api/check`, `/api/restore` and `/v2/check` take within
+    `timeout` seconds on the path `config` chooses."""
+    path = "neural" if config.neural else "tagger" if config.tagger else "fast"
+    return int(timeout * CHECK_CHARS_PER_SECOND[path])
 STATIC = Path(__file__).parent / "static"
 
 
@@ -103,14 +123,21 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
         app.add_middleware(_TokenCheck, token=token)  # outermost: refused before any read
     app.state.workers = pool
 
+    most = most_checked_chars(config, timeout)
+    limits = (f"this server checks at most {most:,} characters, what it reads within its "
+              f"time limit of {timeout:g} s (unspin serve --timeout)")
+
     async def run(endpoint: str, text: str, call: Callable[..., dict[str, Any]],
                   *args: Any) -> dict[str, Any]:
-        """`call(*args)` in a worker process under the time limit; InputError -> 422."""
+        """`call(*args)` in a worker process under the time limit; InputError -> 422;
+        a text to check longer than the time limit allows -> 413 at once."""
+        if endpoint in _CHECKING and len(text) > most:
+            raise HTTPException(413, f"text of {len(text):,} characters: {limits}")
         try:
             body: dict[str, Any] = await asyncio.to_thread(pool.call, call, args, timeout)
         except CallTimeout:
             raise HTTPException(503, f"the request took over {timeout:g} s and was "
-                                     "stopped; try a shorter text") from None
+                                     f"stopped; {limits}: try a shorter text") from None
         except InputError as error:
             raise HTTPException(422, str(error)) from None
         if store_dir is not None:
@@ -153,6 +180,11 @@ def create_app(index: str | os.PathLike[str] | Index | None = None, *,
                                      "`unspin serve --index INDEX_DIR` to trace")
         return await run("trace", request.text, _trace, request.text, request.top,
                          request.quote)
+
+    @app.get("/v2/languages")
+    async def languagetool_languages() -> list[dict[str, str]]:
+        """LanguageTool's `/v2/languages`: the English variants unspin checks."""
+        return LANGUAGES
 
     @app.post("/v2/check")
     async def languagetool_check(request: Request, text: str | None = Form(None),
@@ -301,7 +333,8 @@ class _BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         response = JSONResponse(
-            {"detail": f"request body over the limit of {self.max_bytes:,} bytes"}, 413)
+            {"detail": f"request body over the limit of {self.max_bytes:,} bytes "
+                       "(unspin serve --max-bytes)"}, 413)
         await response({"type": "http"}, _no_receive, send)
 
 

@@ -29,6 +29,19 @@ _RULES = {
 _SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+|\n\s*\n")
 
 
+LANGUAGES = [
+    {"name": "English", "code": "en", "longCode": "en"},
+    {"name": "English (US)", "code": "en", "longCode": "en-US"},
+    {"name": "English (GB)", "code": "en", "longCode": "en-GB"},
+    {"name": "English (Australian)", "code": "en", "longCode": "en-AU"},
+    {"name": "English (Canadian)", "code": "en", "longCode": "en-CA"},
+    {"name": "English (New Zealand)", "code": "en", "longCode": "en-NZ"},
+    {"name": "English (South African)", "code": "en", "longCode": "en-ZA"},
+]
+"""LanguageTool's `/v2/languages` answer: the English variants, the one language unspin
+reads (clients ask for it first, and offer the user only what it lists)."""
+
+
 def _language(code: str) -> dict[str, Any]:
     """LanguageTool's `language` object; unspin checks English only (400 otherwise)."""
     code = code.strip() or "auto"
