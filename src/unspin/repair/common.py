@@ -36,6 +36,10 @@ _CITATION_CUE = re.compile(r"(?:\b(?:id|doi|ref|see|image|photo|fig\.?|figure)\s
                            re.IGNORECASE)
 
 _QUOTE = re.compile(f"[{QUOTES}]")
+_ESCAPED_OPEN = re.compile(r'(?:^|(?<=[\s(\[]))""(?=[^\W_])')
+"""An opening quote typed twice before a word: the document escapes its quotes by
+doubling them (text that went through CSV), so a doubled mark there is no stale copy
+and its quotes do not alternate as prose's do."""
 _DOUBLE = re.compile(f"[{DOUBLE_QUOTES}]")
 _SPACES = re.compile(r"(\s+)")
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")

@@ -13,6 +13,7 @@ from unspin.core.records import Finding
 from unspin.repair.common import (
     _CONTRACTION_TAILS,
     _EMPTIED,
+    _ESCAPED_OPEN,
     _GLUED_POSSESSIVE,
     _GLUED_QUOTE,
     _INNER_APOSTROPHE,
@@ -102,12 +103,15 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
     ("res'lt", not "don't" or "O'Gara"): elsewhere it is too often an apostrophe.
     """
     escaped = _ESCAPED_OPEN.search(text) is not None
+    one_sided = "\u201c" not in text  # the closing curly mark types both ends
     for m in _QUOTE.finditer(text):
         i, char = m.start(), m.group()
         if char * 3 in text[max(i - 2, 0) : i + 3] or crowded(i):
             continue  # a run of three (a docstring), or no prose around: never a stale copy
         if escaped and char == '"' and '""' in text[max(i - 1, 0) : i + 2]:
             continue  # quotes escaped by doubling, as CSV does ('""break the ice""')
+        if text[i + 1 : i + 2] in (":", ";") and text[i + 2 : i + 3] == char:
+            continue  # a colon set in quotes ('contributions\u201d:\u201d A'): typography
         split = text[i + 1 : i + 2] == " " and (text[i - 1 : i].isalpha()
                                                  or text[i - 1 : i] == " ")
         group = [_Paste(i, k, char, cut) for cut in ((False, True) if split else (False,))
@@ -117,20 +121,17 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
             continue
         if char in SINGLE_QUOTES and not _broken_word(text, i):
             continue
-        if _closes_before_an_opening(text, i, group[0].shift):
+        if one_sided and char == "\u201d" and _closes_before_an_opening(
+                text, i, group[0].shift):
             continue
         yield group
 
 
-_ESCAPED_OPEN = re.compile(r'(?:^|(?<=[\s(\[]))""(?=[^\W_])')
-"""An opening quote typed twice before a word: the document escapes its quotes by
-doubling them (text that went through CSV), so a doubled mark there is no stale copy."""
-
-
 def _closes_before_an_opening(text: str, i: int, shift: int) -> bool:
     """Whether the quote at `i` ends a whole word and its twin `shift` on, past other
-    words, opens the next quote (`"in-domain" and "out-of-domain"`): a closing mark and
-    an opening one, both where they belong, not a stale copy. (A copy that lands on a
+    words, opens the next quote (`\u201din-domain\u201d and \u201dout-of-domain\u201d`, in
+    a text that types the closing curly mark at both ends): a closing mark and an opening
+    one, both where they belong, not a stale copy. (A copy that lands on a
     word's last letter leaves a word nobody writes before it, `domai" and "in`, or a
     letter, `s" id. "It`.)"""
     if _shape_at(text, i + shift) != "open":

@@ -10,6 +10,7 @@ from unspin.core.lm import default_lm
 from unspin.core.records import Finding
 from unspin.repair.common import (
     _DOUBLE,
+    _ESCAPED_OPEN,
     _SPLIT_WORD,
     MAX_SHIFT,
     QUOTES,
@@ -25,12 +26,18 @@ _SENTENCE_END = re.compile(r"[.?!:]['\u2019)]?\s+$")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
 """Lines up to a blank one: a quote may open on one line of a wrapped paragraph and
 close on the next."""
-_AS_APOSTROPHE = re.compile(r"[^\W\d_]\"(?:s|t|ll|re|ve|d|m)\b")
+_AS_APOSTROPHE = re.compile(r"[^\W\d_]\"(s|t|ll|re|ve|d|m)\b")
 """A double quote where an apostrophe belongs ("user\"s", "don\"t"): text extracted
 from a PDF whose fonts map the apostrophe to a double quote."""
+_MIXED_PAIR = re.compile("\u2018[^\"\u2018\u2019\n]{1,80}\"")
+"""An opening single curly mark closed by a straight double one ("\u2018weak rankers\""):
+a PDF extraction's fonts, not a paste."""
 APOSTROPHE_QUOTES = 2
-"""Documents with this many are not mended: their double quotes are also apostrophes
-("the nodes\" locations"), which no alternation of quotes explains."""
+APOSTROPHE_SHARE = 0.1
+"""Documents with this many, and this share of their double quotes, are not mended:
+their double quotes are also apostrophes ("the nodes\" locations"), which no
+alternation of quotes explains. (A stale copy in a word can look the same, "use\"s"
+for "users", but a few among many real quotes.)"""
 MAX_LINE_QUOTES = 200
 """Lines with more double quotes are not solved (a table or a list of titles)."""
 UNOPENED_COST = 0.005
@@ -49,8 +56,12 @@ def _shape(before: str, after: str) -> str | None:
     if before in "\u2014\u2013" and (after in " \t\n" or after in _CLOSES_AFTER):
         return "close"  # a quote broken off by a dash ("France is \u2014".)
     if before in " \t\n" or before in _OPENS_AFTER:
-        return "open" if after.isalnum() or after in "'\u2018$\u00a3.\u2026([" else None
-    if before.isalnum() or before in _CLOSES_AFTER or before in "'\u2019":
+        if after.isalnum() or after in "'\u2018$\u00a3.\u2026([_*":  # "_emphasis_"
+            return "open"
+        # a quoted mark of another script ("conjoined by \"\u3001\"")
+        return "open" if not (after.isascii() or after.isspace() or after in QUOTES
+                              or after in "\u2014\u2013\u2026") else None
+    if before.isalnum() or before in _CLOSES_AFTER or before in "'\u2019_*":
         return "close" if after in " \t\n" or after in _CLOSES_AFTER + "\u2014\u2013-" else None
     return None
 
@@ -82,7 +93,10 @@ def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bo
     after = line[j + 1] if j + 1 < len(line) else " "
     twin = line.find(mark, j + 1, j + 2 + MAX_SHIFT)
     glued = before.isalpha() and after.isalpha()
-    if before == mark or before.isdigit() or twin >= 0 and _SPLIT_WORD.match(
+    year = after.isdigit() and line[j + 2 : j + 3].isdigit() and not line[j + 3 : j + 4].isdigit()
+    colon = (line[j + 1 : j + 2] in (":", ";") and line[j + 2 : j + 3] == mark
+             or j >= 2 and line[j - 1] in ":;" and line[j - 2] == mark)  # "\u201d:\u201d"
+    if before == mark or before.isdigit() or year or colon or twin >= 0 and _SPLIT_WORD.match(
             line, max(j - len(_letters_before(line, j)), 0)):
         return unread
     if glued and not joins:  # "week"s": only a copy, its twin just on, may go
@@ -94,11 +108,13 @@ def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bo
     here = _shape(before, after)
     if here and claimed in (None, here):
         options.append(((0, 0.0), here, None))
-    elif (before in " \t" and after in " \t\n") or (before in ".?!:," and after.isalpha()):
+    elif twin < 0 and ((before in " \t" and after in " \t\n")
+                       or (before in ".?!:," and after.isalpha())):
         # a typist's stray or missing space ("months, \" he", "read:\"We"): either role
         options += [((0, 0.0), role, None) for role in ("open", "close")
                     if claimed in (None, role)]
-    if twin >= 0 and not (here == "open" and _shape_at(line, twin) == "close"):
+    if twin >= 0 and not (here == "open" and _shape_at(line, twin) == "close"
+                          and default_lm().known(line[j + 1 : twin].lower())):
         options.append(((0 if glued else 1, 0.0), None, (j, j + 1, "")))
     for k in range(1, MAX_SHIFT + 1):
         end = j + 1 + k
@@ -119,6 +135,17 @@ def _punctuation_inside(text: str) -> bool:
         re.findall(r"[\"\u201d][,.]", text))
 
 
+def _apostrophe_quotes(text: str) -> int:
+    """Double quotes typed for an apostrophe after a known word ("user\"s", "don\"t"); a
+    stale copy landing in a word leaves a stem nobody writes ("resul\"s")."""
+    lm = default_lm()
+    count = 0
+    for m in _AS_APOSTROPHE.finditer(text):
+        stem = _letters_before(text, m.start() + 1).lower()
+        count += len(stem) > 1 and (lm.known(f"{stem}'{m.group(1)}") or lm.known(stem))
+    return count
+
+
 def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
                       style_inside: bool) -> Iterator[tuple[float, Finding]]:
     """Double quotes whose places break a line's open/close alternation, put right by
@@ -127,8 +154,11 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
     neighbours do not glue it into a word. The line must have exactly one cheapest
     mending; a new paragraph may reopen a quote that never closed. Marks are counted
     over a paragraph (lines up to a blank one) but never moved across a line break."""
-    if len(_AS_APOSTROPHE.findall(text)) >= APOSTROPHE_QUOTES:
+    typed = _apostrophe_quotes(text)
+    if typed >= APOSTROPHE_QUOTES and typed >= APOSTROPHE_SHARE * len(_DOUBLE.findall(text)):
         return
+    if _ESCAPED_OPEN.search(text) or len(_MIXED_PAIR.findall(text)) >= APOSTROPHE_QUOTES:
+        return  # quotes escaped by doubling; a single mark closed by a double one
     lm = default_lm()
     inside = True  # the text may begin inside a quote (an excerpt)
     for block in _PARAGRAPH.finditer(text):
@@ -161,6 +191,8 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
     it always may)."""
     start = "inside" if inside else None
     shapes = [_shape_at(line, j) for j in quotes]
+    if _nested(shapes):
+        return None
     suspect = [shape is None for shape in shapes]
     for k, (j, shape) in enumerate(zip(quotes, shapes, strict=True)):
         last = shapes[k - 1] if k else start
@@ -216,6 +248,21 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
     if tied or sum(1 for v in best.values() if v[0] == cost and v[2] != edits) or not edits:
         return None
     return edits
+
+
+def _nested(shapes: Sequence[str | None]) -> bool:
+    """Whether every mark has a role where it stands and together they nest, a quote
+    inside a quote typed with the same marks (`"... a "white knight" right now,"`), as
+    some newswires write: balanced, never more than two deep."""
+    depth = deepest = 0
+    for shape in shapes:
+        if shape is None:
+            return False
+        depth += 1 if shape == "open" else -1
+        if depth < 0:
+            return False
+        deepest = max(deepest, depth)
+    return depth == 0 and deepest == 2
 
 
 def _follows(last: str | None, role: str, before: str) -> bool:
