@@ -58,11 +58,15 @@ def _shape(before: str, after: str) -> str | None:
     if before in " \t\n" or before in _OPENS_AFTER:
         if after.isalnum() or after in "'\u2018$\u00a3.\u2026([_*":  # "_emphasis_"
             return "open"
-        # a quoted mark of another script ("conjoined by \"\u3001\"")
-        return "open" if not (after.isascii() or after.isspace() or after in QUOTES
-                              or after in "\u2014\u2013\u2026") else None
-    if before.isalnum() or before in _CLOSES_AFTER or before in "'\u2019_*":
-        return "close" if after in " \t\n" or after in _CLOSES_AFTER + "\u2014\u2013-" else None
+        # a quoted symbol or mark of another script ("-8 -f", "@+100", "\u3001")
+        return "open" if not (after.isspace() or after in QUOTES or after in _CLOSES_AFTER
+                              or after in "\u2014\u2013\u2026}>") else None
+    if (before.isalnum() or before in _CLOSES_AFTER or before in "'\u2019_*"
+            or not (before.isascii() or before.isspace() or before in QUOTES)):
+        if after in " \t\n" or after in _CLOSES_AFTER + "\u2014\u2013-":
+            return "close"
+        # a footnote or a reference after the quote ("language\"3", "dimension\"(p.8)")
+        return "close" if before.isalpha() and (after.isdigit() or after in "([") else None
     return None
 
 
