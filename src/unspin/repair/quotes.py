@@ -75,7 +75,8 @@ def _shape_at(line: str, j: int) -> str | None:
     return _shape(line[j - 1] if j else " ", line[j + 1] if j + 1 < len(line) else " ")
 
 
-def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bool
+def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bool,
+                   settled: bool = False
                    ) -> list[tuple[tuple[int, float], str | None, tuple[int, int, str] | None]]:
     """Ways to read the double quote at `j` of `line`, `before` the character now before
     it: ((changes, tiebreak), role, edit); `joins`: whether taking the mark out of the
@@ -83,13 +84,16 @@ def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bo
 
     Kept where its place gives it a role (a curly mark must agree); dropped when its
     twin follows within `MAX_SHIFT` characters (a stale copy; free inside a word, where
-    the stale-paste rules mend what it overwrote); read as the space it overwrote when
+    the stale-paste rules mend what it overwrote), but not a known word's opening mark
+    in a `settled` paragraph (`"fake"`, where a quote runs on); read as the space it overwrote when
     its twin follows at once after a sentence (`."\"It`); moved 1-`MAX_SHIFT`
     characters on, not past another quote or line break, to a place with a role. A
     closing mark moved before punctuation costs a little more where the document puts
     punctuation inside its quotes. A mark no rule here can read (in a word that it
-    does not break, of a split word, of a pair, after a digit: inches) is passed over:
-    it neither proves nor needs anything.
+    does not break, of a split word, of a pair, after a digit: inches; before two
+    digits: '05; by a colon between two marks) is passed over: it neither proves nor
+    needs anything. Where no place gives it a role, a mark with a typist's stray or
+    missing space beside it and no twin may stand for either role.
     """
     mark = line[j]
     unread: list[tuple[tuple[int, float], str | None, tuple[int, int, str] | None]] = [
@@ -117,7 +121,7 @@ def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bo
         # a typist's stray or missing space ("months, \" he", "read:\"We"): either role
         options += [((0, 0.0), role, None) for role in ("open", "close")
                     if claimed in (None, role)]
-    if twin >= 0 and not (here == "open" and _shape_at(line, twin) == "close"
+    if twin >= 0 and not (settled and here == "open" and _shape_at(line, twin) == "close"
                           and default_lm().known(line[j + 1 : twin].lower())):
         options.append(((0 if glued else 1, 0.0), None, (j, j + 1, "")))
     for k in range(1, MAX_SHIFT + 1):
@@ -225,7 +229,8 @@ def _mend(line: str, quotes: Sequence[int], style_inside: bool, inside: bool,
                 a, _, value = edits[-1]
                 context = line[max(a - 4, 0) : a] + value
             before = context[-1:] or " "
-            for extra, role, edit in _quote_options(line, j, before, style_inside, joined):
+            for extra, role, edit in _quote_options(line, j, before, style_inside, joined,
+                                                    settled):
                 if edit and (not may_change or edits and edit[0] < edits[-1][1]
                              or settled and shape and edit[2] not in ("", " ")):
                     continue  # a sound mark, or overlapping the previous mark's move
