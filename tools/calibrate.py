@@ -27,7 +27,7 @@ from pathlib import Path
 
 import datasets
 import numpy as np
-from folds import COMMERCIAL, FOLDS, Fold
+from folds import COMMERCIAL, SPINNERS, Fold
 from spinner import Spun
 
 import unspin
@@ -196,12 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tagger", action="store_true",
                         help="fit the confidence model of the path with the shipped tagger only "
                              "(needs unspin[tagger])")
-    parser.add_argument("--spinners", default=",".join(f.name for f in (*FOLDS, COMMERCIAL)),
+    parser.add_argument("--spinners", default=",".join(f.name for f in SPINNERS),
                         help="comma-separated spinners (tools/folds.py) to fit on; "
                              f"'{COMMERCIAL.name}' is the commercial dictionary spinner")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the model")
     args = parser.parse_args(argv)
-    known = {f.name: f for f in (*FOLDS, COMMERCIAL)}
+    known = {f.name: f for f in SPINNERS}
     unknown = [name for name in args.spinners.split(",") if name not in known]
     if unknown:
         parser.error(f"unknown spinner(s): {', '.join(unknown)}")

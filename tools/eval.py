@@ -42,7 +42,7 @@ from datasets import (
     pps_split,
     spun_news,
 )
-from folds import COMMERCIAL, FOLDS, Fold
+from folds import SPINNERS, Fold
 from spinner import Edit, load_forward
 
 import unspin
@@ -455,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure only unspin.repair (fast)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a numeric Config field, e.g. --set min_gain=3")
-    parser.add_argument("--folds", default=",".join(f.name for f in (*FOLDS, COMMERCIAL)),
+    parser.add_argument("--folds", default=",".join(f.name for f in SPINNERS),
                         help="comma-separated folds to run (default: all, the commercial "
                              "dictionary spinner included)")
     parser.add_argument("--train-n", type=int, default=160,
@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.repair_only:
         clean_science_docs = [d for d in clean if domain_of(d[0]) == "science"]
         wanted = args.folds.split(",")
-        for fold in (*FOLDS, COMMERCIAL):
+        for fold in SPINNERS:
             if fold.name in wanted:
                 print(f"fold {fold.name} ...", file=sys.stderr)
                 folds[fold.name] = evaluate_fold(

@@ -162,3 +162,7 @@ COMMERCIAL = Fold("dictionary", frozenset({"moby", "mythes", "wordnet"}), dictio
 """A spinner imitating commercial ones: a fixed dictionary of a few alternatives per word,
 phrases and names included (`dictionary_forward`). Not in `FOLDS` (see the module
 docstring): tools/eval.py and tools/eval_learn.py report it beside them."""
+
+SPINNERS = (*FOLDS, COMMERCIAL)
+"""Every spinner of ours: the folds' and the commercial one (evaluation folds, and what
+the shipped confidence model is fitted on)."""

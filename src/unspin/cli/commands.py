@@ -357,18 +357,21 @@ def run_serve(args: argparse.Namespace) -> int:
     app = create_app(args.index, max_bytes=args.max_bytes, timeout=args.timeout,
                      store=args.store, config=config, workers=args.workers, token=token)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port))
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"unspin serve: the review page is at http://{host}:{args.port}/ (Ctrl-C stops)",
-          file=sys.stderr, flush=True)
+    print(f"unspin serve: the review page is at http://{_address(args.host, args.port)}/ "
+          "(Ctrl-C stops)", file=sys.stderr, flush=True)
     with listener:
         server.run(sockets=[listener])
     return EXIT_OK
 
 
+def _address(host: str, port: int) -> str:
+    """`host:port`, an IPv6 host in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _listen(host: str, port: int) -> socket.socket:
     """A socket bound to `host`:`port`, or an InputError in one line: a name that does not
     resolve, an address this machine does not have, a port in use or reserved."""
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
@@ -382,7 +385,8 @@ def _listen(host: str, port: int) -> socket.socket:
         listener.bind(address)
     except OSError as error:
         listener.close()
-        raise InputError(f"cannot listen on {where}: {error.strerror or error}") from None
+        raise InputError(f"cannot listen on {_address(host, port)}: "
+                         f"{error.strerror or error}") from None
     return listener
 
 

@@ -33,6 +33,8 @@ class Terminated(KeyboardInterrupt):
 def on_terminate(signum: int, frame: object) -> None:
     """The SIGTERM handler of the `unspin` process."""
     raise Terminated
+
+
 T = TypeVar("T")
 
 

@@ -76,7 +76,7 @@ def _shape_at(line: str, j: int) -> str | None:
 
 
 def _quote_options(line: str, j: int, before: str, style_inside: bool, joins: bool,
-                   settled: bool = False
+                   settled: bool
                    ) -> list[tuple[tuple[int, float], str | None, tuple[int, int, str] | None]]:
     """Ways to read the double quote at `j` of `line`, `before` the character now before
     it: ((changes, tiebreak), role, edit); `joins`: whether taking the mark out of the

@@ -58,6 +58,7 @@ from unspin.serve.languagetool import (
 )
 from unspin.serve.workers import CallTimeout, Workers
 
+STATIC = Path(__file__).parent / "static"
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_TIMEOUT_S = 30.0
 CHECK_CHARS_PER_SECOND = {"fast": 10_000, "tagger": 4_000, "neural": 400}
@@ -73,7 +74,6 @@ def most_checked_chars(config: Config, timeout: float) -> int:
     `timeout` seconds on the path `config` chooses."""
     path = "neural" if config.neural else "tagger" if config.tagger else "fast"
     return int(timeout * CHECK_CHARS_PER_SECOND[path])
-STATIC = Path(__file__).parent / "static"
 
 
 class CheckRequest(BaseModel):
