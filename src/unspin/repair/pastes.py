@@ -40,6 +40,8 @@ from unspin.repair.common import (
 from unspin.repair.judge import _judge, _window
 from unspin.repair.quotes import (
     _misplaced_quotes,
+    _paired_at,
+    _pdf_quotes,
     _punctuation_inside,
     _quote_errors,
     _shape_at,
@@ -52,6 +54,10 @@ from unspin.repair.vocabulary import (
     _lm_score,
     _words_of,
 )
+
+MIN_WHOLE_WORD = 3
+"""Shorter words beside a quote may be what a stale copy left of a longer one ("ye\"."
+for "yet.")."""
 
 
 def _pastes(text: str) -> list[Finding]:
@@ -104,8 +110,11 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
     """
     escaped = _ESCAPED_OPEN.search(text) is not None
     one_sided = "\u201c" not in text  # the closing curly mark types both ends
+    stand_ins = _pdf_quotes(text)
     for m in _QUOTE.finditer(text):
         i, char = m.start(), m.group()
+        if stand_ins and char == '"':
+            continue
         if char * 3 in text[max(i - 2, 0) : i + 3] or crowded(i):
             continue  # a run of three (a docstring), or no prose around: never a stale copy
         if escaped and char == '"' and '""' in text[max(i - 1, 0) : i + 2]:
@@ -119,12 +128,29 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
                  if text[i + k : i + k + 1] == char and "\n" not in text[i : i + k]]
         if not group or _protected(text, i) or _unrecoverable(text, i):
             continue
+        if char == '"' and _unit_or_quoted(text, i, group[0].shift):
+            continue
         if char in SINGLE_QUOTES and not _broken_word(text, i):
             continue
         if one_sided and char == "\u201d" and _closes_before_an_opening(
                 text, i, group[0].shift):
             continue
         yield group
+
+
+def _unit_or_quoted(text: str, i: int, shift: int) -> bool:
+    """Whether the straight double quote at `i` and its twin `shift` on are inch or
+    second marks after numbers (`30" + 150"`), mark a word quoted in parentheses
+    (`("n")`), or belong to a paragraph whose marks pair up where they stand
+    (`_paired_at`) with the mark at `i` beside a whole known word: marks as written,
+    no stale copy (a copy that overwrote a letter leaves "possible \"ime,\"")."""
+    twin = i + shift
+    word = _letters_before(text, i) or _letters_after(text[i + 1 :])
+    return (text[i - 1 : i].isdigit() and text[twin - 1 : twin].isdigit()
+            or text[i - 1 : i] == "(" and text[twin + 1 : twin + 2] == ")"
+            and text[i + 1 : twin].isalpha()
+            or len(word) >= MIN_WHOLE_WORD and default_lm().known(word.lower())
+            and _paired_at(text, i))
 
 
 def _closes_before_an_opening(text: str, i: int, shift: int) -> bool:
@@ -211,8 +237,11 @@ def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
     back after the word and its punctuation (closing) or before the next word
     (opening), whichever alone mends the line's open/close alternation."""
     lm = default_lm()
+    stand_ins = _pdf_quotes(text)
     for m in _GLUED_QUOTE.finditer(text):
         i, mark = m.start(), m.group()
+        if stand_ins and mark == '"':
+            continue  # an apostrophe in a PDF's fonts ("aren\"t")
         head, tail = _letters_before(text, i), _letters_after(text[i + 1 :])
         word = (head + tail).lower()
         if not _joins_word(text, i, doc, lm) or crowded(i) or _protected(text, i):

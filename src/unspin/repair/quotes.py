@@ -26,9 +26,12 @@ _SENTENCE_END = re.compile(r"[.?!:]['\u2019)]?\s+$")
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")
 """Lines up to a blank one: a quote may open on one line of a wrapped paragraph and
 close on the next."""
-_AS_APOSTROPHE = re.compile(r"[^\W\d_]\"(s|t|ll|re|ve|d|m)\b")
+_AS_APOSTROPHE = re.compile(r"[^\W_]\"(s|t|ll|re|ve|d|m)\b")
 """A double quote where an apostrophe belongs ("user\"s", "don\"t"): text extracted
 from a PDF whose fonts map the apostrophe to a double quote."""
+_AS_PLURAL_APOSTROPHE = re.compile(r"[^\W\d_]s\"(?= [^\W\d_])")
+"""A double quote after a plural, before a word ("players\" valuations"): the plural's
+possessive apostrophe in such a PDF, where no quote is open before it."""
 _MIXED_PAIR = re.compile("\u2018[^\"\u2018\u2019\n]{1,80}\"")
 """An opening single curly mark closed by a straight double one ("\u2018weak rankers\""):
 a PDF extraction's fonts, not a paste."""
@@ -65,8 +68,10 @@ def _shape(before: str, after: str) -> str | None:
             or not (before.isascii() or before.isspace() or before in QUOTES)):
         if after in " \t\n" or after in _CLOSES_AFTER + "\u2014\u2013-":
             return "close"
-        # a footnote or a reference after the quote ("language\"3", "dimension\"(p.8)")
-        return "close" if before.isalpha() and (after.isdigit() or after in "([") else None
+        # a footnote or a reference after the quote ("language\"3", "medicine.\"4",
+        # "dimension\"(p.8)")
+        return "close" if (before.isalpha() and (after.isdigit() or after in "([")
+                           or before in ".?!" and after.isdigit()) else None
     return None
 
 
@@ -144,14 +149,37 @@ def _punctuation_inside(text: str) -> bool:
 
 
 def _apostrophe_quotes(text: str) -> int:
-    """Double quotes typed for an apostrophe after a known word ("user\"s", "don\"t"); a
-    stale copy landing in a word leaves a stem nobody writes ("resul\"s")."""
+    """Double quotes typed for an apostrophe: a known contraction ("don\"t"), a known
+    word's or a number's possessive ("user\"s", "1990\"s"), a plural's possessive before
+    a word with no quote open before it in its paragraph ("players\" valuations").
+    A mark with a twin `MAX_SHIFT` characters on is not counted: a stale copy, which
+    may land in a word and leave a stem someone writes ("sa\"d: \"", "hom\"s\"")."""
     lm = default_lm()
     count = 0
     for m in _AS_APOSTROPHE.finditer(text):
-        stem = _letters_before(text, m.start() + 1).lower()
-        count += len(stem) > 1 and (lm.known(f"{stem}'{m.group(1)}") or lm.known(stem))
+        j, tail = m.start() + 1, m.group(1)
+        if '"' in text[j + 1 : j + 1 + MAX_SHIFT]:
+            continue
+        stem = _letters_before(text, j).lower()
+        count += (tail == "s" and (text[j - 1].isdigit() or len(stem) > 1 and lm.known(stem))
+                  or len(stem) > 1 and lm.known(f"{stem}'{tail}"))
+    for m in _AS_PLURAL_APOSTROPHE.finditer(text):
+        j = m.end() - 1
+        if '"' in text[j + 1 : j + 1 + MAX_SHIFT]:
+            continue
+        paragraph = text[text.rfind("\n\n", 0, j) + 1 : j]
+        count += len(_DOUBLE.findall(paragraph)) % 2 == 0 and lm.known(
+            _letters_before(text, j).lower())
     return count
+
+
+def _pdf_quotes(text: str) -> bool:
+    """Whether the document's straight double quotes are a PDF font's stand-ins rather
+    than paired marks: also its apostrophes (see `APOSTROPHE_QUOTES`), or closing
+    single curly ones. No rule moves or drops them."""
+    typed = _apostrophe_quotes(text)
+    return (typed >= APOSTROPHE_QUOTES and typed >= APOSTROPHE_SHARE * len(_DOUBLE.findall(text))
+            or len(_MIXED_PAIR.findall(text)) >= APOSTROPHE_QUOTES)
 
 
 def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
@@ -162,11 +190,8 @@ def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], b
     neighbours do not glue it into a word. The line must have exactly one cheapest
     mending; a new paragraph may reopen a quote that never closed. Marks are counted
     over a paragraph (lines up to a blank one) but never moved across a line break."""
-    typed = _apostrophe_quotes(text)
-    if typed >= APOSTROPHE_QUOTES and typed >= APOSTROPHE_SHARE * len(_DOUBLE.findall(text)):
-        return
-    if _ESCAPED_OPEN.search(text) or len(_MIXED_PAIR.findall(text)) >= APOSTROPHE_QUOTES:
-        return  # quotes escaped by doubling; a single mark closed by a double one
+    if _pdf_quotes(text) or _ESCAPED_OPEN.search(text):
+        return  # a PDF's stand-ins for other marks; quotes escaped by doubling
     lm = default_lm()
     inside = True  # the text may begin inside a quote (an excerpt)
     for block in _PARAGRAPH.finditer(text):
@@ -272,6 +297,17 @@ def _nested(shapes: Sequence[str | None]) -> bool:
             return False
         deepest = max(deepest, depth)
     return depth == 0 and deepest == 2
+
+
+def _paired_at(text: str, i: int) -> bool:
+    """Whether the double quotes of the paragraph holding `i` pair up where they stand:
+    each has a role, and they alternate open/close or nest (`_nested`). A stale copy
+    adds a mark to its paragraph, so such a paragraph holds none."""
+    start, end = text.rfind("\n\n", 0, i) + 1, text.find("\n\n", i)
+    paragraph = text[start : len(text) if end < 0 else end]
+    shapes = [_shape_at(paragraph, m.start()) for m in _DOUBLE.finditer(paragraph)]
+    alternate = all(shape == ("open", "close")[k % 2] for k, shape in enumerate(shapes))
+    return alternate and len(shapes) % 2 == 0 or _nested(shapes)
 
 
 def _follows(last: str | None, role: str, before: str) -> bool:
