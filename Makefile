@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared/data
+RESULTS := docs/results
+# eval and bench keep what they print in $(RESULTS)/, headed by the date and commit: the
+# figures in README.md and docs/ are copied from there (tests/test_docs.py checks).
+SHELL := /bin/bash
+RECORD = set -o pipefail; mkdir -p $(RESULTS); { echo "\# make $@, $$(date -u +%F), commit $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"; echo
 
 .PHONY: demo test eval eval-neural tagger tagger-eval eval-tagger bench bench-trace-1m bench-neural bench-spark neural lint lexicon calibrate clean
 
@@ -24,17 +29,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
 
 eval: $(STAMP)
-	$(BIN)/python tools/eval.py --data $(SHARED) --n 100
-	$(BIN)/python tools/eval_trace.py --data $(SHARED)
-	$(BIN)/python tools/eval_repair.py --data $(SHARED)
-	$(BIN)/python tools/eval_learn.py --data $(SHARED)
+	$(RECORD); \
+	  $(BIN)/python tools/eval.py --data $(SHARED) --n 100 && \
+	  $(BIN)/python tools/eval_trace.py --data $(SHARED) && \
+	  $(BIN)/python tools/eval_repair.py --data $(SHARED) && \
+	  $(BIN)/python tools/eval_learn.py --data $(SHARED); \
+	} | tee $(RESULTS)/$@.txt.part && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py
-	$(BIN)/python tools/bench_scale.py
-	$(BIN)/python tools/bench_trace.py
-	$(BIN)/python tools/bench_serve.py
-	$(BIN)/python tools/bench_learn.py --data $(SHARED)
+	$(RECORD); \
+	  $(BIN)/python tools/bench.py && \
+	  $(BIN)/python tools/bench_scale.py && \
+	  $(BIN)/python tools/bench_trace.py && \
+	  $(BIN)/python tools/bench_serve.py && \
+	  $(BIN)/python tools/bench_learn.py --data $(SHARED); \
+	} | tee $(RESULTS)/$@.txt.part && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 # The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
 bench-trace-1m: $(STAMP)
@@ -42,7 +51,8 @@ bench-trace-1m: $(STAMP)
 
 # The Spark engine against the local one on 10,000 documents (a few minutes; needs Java 17+).
 bench-spark: $(STAMP)
-	$(BIN)/python tools/bench_spark.py
+	$(RECORD); $(BIN)/python tools/bench_spark.py; } | tee $(RESULTS)/$@.txt.part \
+	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 # The optional neural path (compiles llama.cpp on first install: several minutes).
 neural: $(STAMP)
