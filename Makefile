@@ -47,7 +47,8 @@ bench: $(STAMP)
 
 # The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
 bench-trace-1m: $(STAMP)
-	$(BIN)/python tools/bench_trace.py --docs 1000000
+	$(RECORD); $(BIN)/python tools/bench_trace.py --docs 1000000; } | tee $(RESULTS)/$@.txt.part \
+	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 # The Spark engine against the local one on 10,000 documents (a few minutes; needs Java 17+).
 bench-spark: $(STAMP)
@@ -60,10 +61,13 @@ neural: $(STAMP)
 
 # The precise path on the two worst folds, its models refitted per fold (about 50 minutes).
 eval-neural: neural
-	$(BIN)/python tools/eval.py --data $(SHARED) --n 20 --train-n 40 --folds moby,glove --set neural=true
+	$(RECORD); $(BIN)/python tools/eval.py --data $(SHARED) --n 20 --train-n 40 --folds moby,glove \
+	  --set neural=true; } | tee $(RESULTS)/$@.txt.part \
+	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 bench-neural: neural
-	$(BIN)/python tools/bench_neural.py
+	$(RECORD); $(BIN)/python tools/bench_neural.py; } | tee $(RESULTS)/$@.txt.part \
+	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 # The replaced-word tagger, leave-one-source-out: one model per set of training spinners
 # (about 8 minutes each on 2 cores; mythes, wordnet and phrase share theirs), then each
@@ -74,14 +78,16 @@ tagger-eval: $(STAMP)
 	  $(BIN)/python tools/train_tagger.py --data $(SHARED) --against $$fold \
 	    --out build/tagger-$$fold.npz || exit 1; \
 	done
-	for fold in moby mythes wordnet glove phrase; do \
+	$(RECORD); for fold in moby mythes wordnet glove phrase; do \
 	  $(BIN)/python tools/eval_tagger.py --data $(SHARED) --fold $$fold --n 60 || exit 1; \
-	done
+	done; } | tee $(RESULTS)/$@.txt.part \
+	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 # The tagger path leave-one-source-out: each fold read by a tagger never trained on its
 # spinner (build/tagger-*.npz from tagger-eval), its confidence model refitted per fold.
 eval-tagger: $(STAMP)
-	$(BIN)/python tools/eval.py --data $(SHARED) --n 100 --set tagger=true
+	$(RECORD); $(BIN)/python tools/eval.py --data $(SHARED) --n 100 --set tagger=true; } | tee $(RESULTS)/$@.txt.part \
+	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 # The shipped tagger: trained on all five spinners (about 10 minutes), then its
 # confidence model ("fast+tagger" in data/calibration.json).

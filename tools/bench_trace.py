@@ -10,7 +10,7 @@ vocabulary words) and unrelated documents, whether those find their original / n
 match, and that process's peak RSS; and the index's bytes on disk per document,
 extrapolated to 1M documents. Prints a Markdown table.
 
-`--docs 1000000` gives the README's 1M figure (`make bench-trace-1m`; about half an
+`--docs 1000000` gives the 1M-document figures (`make bench-trace-1m`; about half an
 hour and a few GB of disk).
 """
 

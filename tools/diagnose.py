@@ -1,5 +1,5 @@
-"""Where discovery loses recall on a leave-one-source-out fold (dev split): the README's
-"Where we fall short" figures.
+"""Where discovery loses recall on a leave-one-source-out fold (dev split): what
+docs/quality.md's "Where recall is lost" says, per fold.
 
     python tools/diagnose.py coverage moby   # originals among the candidates, 1 and 2 hops
     python tools/diagnose.py decoder mythes  # swaps restored exactly with no confidence cut

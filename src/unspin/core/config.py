@@ -9,7 +9,7 @@ from unspin.core.errors import InputError
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Knobs of the engine; the defaults are the measured ones in the README.
+    """Knobs of the engine; the defaults are the measured ones in docs/quality.md.
 
     Each field says what it trades off, so a user can move it knowingly.
     """
@@ -100,7 +100,7 @@ class Config:
     """Rescore the fast path's candidates with a neural causal LM (SmolLM2-135M on CPU,
     `pip install 'unspin[neural]'`). Sees the whole sentence, so it judges domain terms
     and picks the right original far better than the 3-gram LM, at a cost in speed
-    (README: "Fast and neural paths")."""
+    (docs/how-it-works.md, step 4)."""
 
     neural_raise: float = 0.0
     """With `neural`, the change cost of the fast decoder (instead of `min_gain`): lower
@@ -118,8 +118,8 @@ class Config:
     `pip install 'unspin[tagger]'`): its log-odds make a word suspect to the decoder,
     raise its candidates' prior (`tagger_bonus`), enter the confidence model, and a word
     it is sure of with no candidate is reported without a replacement (`tagger_alone`).
-    About 0.75 s per 1,000 words on 2 cores (README: "Replaced-word tagger and the
-    tagger path")."""
+    Slower than the default path (docs/speed.md; docs/how-it-works.md, "The replaced-word
+    tagger")."""
 
     tagger_model: str = ""
     """With `tagger`, the path of a tagger fine-tuning (.npz, tools/train_tagger.py);
@@ -175,7 +175,7 @@ class Config:
     (`unspin.trace.index`; a query that reads coherently as a spun passage of a document
     needs less: `unspin.trace.index.COHERENT`). Lower: excerpts of heavily spun copies found more
     often, and more unsourced texts matched to a document on the same story (calibrated
-    on dev news by tools/eval_trace.py --split dev; see the README's trace table)."""
+    on dev news by tools/eval_trace.py --split dev; see docs/quality.md, "Trace")."""
 
     trace_candidates: int = 20
     """`trace`: documents per query re-ranked by their full fingerprint overlap after the

@@ -340,7 +340,7 @@ def _job_error(error: Exception) -> Exception:
     missing = re.findall(r"ModuleNotFoundError: No module named '([\w.]+)'", text)
     if missing:
         return InputError(f"the Spark workers' Python cannot import {missing[-1]}: install "
-                          "unspin there or ship it in a packed environment (README: "
+                          "unspin there or ship it in a packed environment (docs/commands.md: "
                           "\"Screening on Spark\")")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     causes = [line for line in lines if re.match(r"^[\w.$]+(Error|Exception)\b", line)
