@@ -251,6 +251,36 @@ def test_serve_start_up_failures_are_one_line(trouble: str,
     assert (f"{host}:{port}" in err) or ("--host 256.1.1.1" in err), err
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_an_interrupt_lost_in_a_finalizer_stops_at_the_next_document(signal_name: str) -> None:
+    """Raised inside a `__del__`, Python prints and drops the interruption; the progress
+    callback of every corpus command raises it again (else screen ran on to the end)."""
+    import gc
+    import os
+    import signal
+
+    from unspin.cli import terminal
+
+    class Finalized:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), getattr(signal, signal_name))
+            for _ in range(1000):  # the handler runs here, inside the finalizer
+                pass
+
+    previous = terminal.catch_signals()
+    try:
+        Finalized()
+        gc.collect()
+        expected = terminal.Terminated if signal_name == "SIGTERM" else KeyboardInterrupt
+        with pytest.raises(expected):
+            terminal.Progress(None).advance()
+    finally:
+        terminal.catch_signals()  # forgets the interruption
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
 def test_a_killed_screen_leaves_no_temporary_files(signal_name: str, tmp_path: Path) -> None:
     """`kill PID` (or Ctrl-C) mid-run: exit 143 (130), the old output as it was, and no

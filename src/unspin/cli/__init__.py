@@ -25,8 +25,8 @@ from unspin.cli.terminal import (
     EXIT_JOB_FAILED,
     EXIT_TERMINATED,
     Terminated,
+    catch_signals,
     fail,
-    on_terminate,
     silence_stdout,
     use_utf8,
 )
@@ -46,11 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     use_utf8()
     if threading.current_thread() is not threading.main_thread():
         return _run(argv)
-    previous = signal.signal(signal.SIGTERM, on_terminate)
+    previous = catch_signals()
     try:
         return _run(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _run(argv: list[str] | None) -> int:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from unspin.core.errors import InputError
 from unspin.io.inputs import name_of
@@ -30,9 +31,30 @@ class Terminated(KeyboardInterrupt):
     temporary outputs beside an output file go, an existing output stays as it was."""
 
 
-def on_terminate(signum: int, frame: object) -> None:
-    """The SIGTERM handler of the `unspin` process."""
-    raise Terminated
+_stopped: list[type[KeyboardInterrupt]] = []
+"""The interruption a signal raised, kept: raised inside a finalizer, Python prints and
+drops it, so `Progress` raises it again at the next document."""
+
+
+def on_signal(signum: int, frame: object) -> None:
+    """The SIGINT and SIGTERM handler of the `unspin` process: Ctrl-C and `kill PID`
+    stop it the same way, every cleanup running."""
+    stop = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    _stopped.append(stop)
+    raise stop
+
+
+def catch_signals() -> dict[int, Any]:
+    """Install `on_signal` for SIGINT and SIGTERM; the handlers it replaced."""
+    _stopped.clear()
+    return {signum: signal.signal(signum, on_signal)
+            for signum in (signal.SIGINT, signal.SIGTERM)}
+
+
+def raise_if_stopped() -> None:
+    """Raise again an interruption a signal raised before (see `_stopped`)."""
+    if _stopped:
+        raise _stopped[-1]
 
 
 T = TypeVar("T")
@@ -62,6 +84,7 @@ class Progress:
     def reach(self, done: int, total: int | None = None) -> None:
         """Set how much is done (of `total`, when it is known only now); redraw if the
         last redraw is old enough. The library's `progress` callbacks take this."""
+        raise_if_stopped()
         self.done = done
         if self.total is not None and total is not None:
             self.total = total
