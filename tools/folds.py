@@ -72,9 +72,9 @@ class Fold:
 
     def tagger_name(self) -> str:
         """The fold whose tagger is used against this one: the first with the same
-        trainers, as they share one model."""
+        trainers, as they share one model (its own name where none has them)."""
         mine = [f.name for f in self.trainers()]
-        return next(f.name for f in FOLDS if [g.name for g in f.trainers()] == mine)
+        return next((f.name for f in FOLDS if [g.name for g in f.trainers()] == mine), self.name)
 
     def tagger_path(self) -> Path:
         """Where `make tagger-eval` leaves the tagger used against this fold, trained
