@@ -9,6 +9,7 @@ RESULTS := docs/results
 # figures in README.md and docs/ are copied from there (tests/test_docs.py checks).
 SHELL := /bin/bash
 RECORD = set -o pipefail; mkdir -p $(RESULTS); { echo "\# make $@, $$(date -u +%F), commit $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"; echo
+SAVE = } | tee $(RESULTS)/$@.txt.part && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
 
 .PHONY: demo test eval eval-neural tagger tagger-eval eval-tagger bench bench-trace-1m bench-neural bench-spark neural lint lexicon calibrate clean
 
@@ -34,7 +35,7 @@ eval: $(STAMP)
 	  $(BIN)/python tools/eval_trace.py --data $(SHARED) && \
 	  $(BIN)/python tools/eval_repair.py --data $(SHARED) && \
 	  $(BIN)/python tools/eval_learn.py --data $(SHARED); \
-	} | tee $(RESULTS)/$@.txt.part && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	$(SAVE)
 
 bench: $(STAMP)
 	$(RECORD); \
@@ -43,17 +44,15 @@ bench: $(STAMP)
 	  $(BIN)/python tools/bench_trace.py && \
 	  $(BIN)/python tools/bench_serve.py && \
 	  $(BIN)/python tools/bench_learn.py --data $(SHARED); \
-	} | tee $(RESULTS)/$@.txt.part && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	$(SAVE)
 
 # The README's 1M-document trace figure (about half an hour, a few GB in the temp dir).
 bench-trace-1m: $(STAMP)
-	$(RECORD); $(BIN)/python tools/bench_trace.py --docs 1000000; } | tee $(RESULTS)/$@.txt.part \
-	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	$(RECORD); $(BIN)/python tools/bench_trace.py --docs 1000000; $(SAVE)
 
 # The Spark engine against the local one on 10,000 documents (a few minutes; needs Java 17+).
 bench-spark: $(STAMP)
-	$(RECORD); $(BIN)/python tools/bench_spark.py; } | tee $(RESULTS)/$@.txt.part \
-	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	$(RECORD); $(BIN)/python tools/bench_spark.py; $(SAVE)
 
 # The optional neural path (compiles llama.cpp on first install: several minutes).
 neural: $(STAMP)
@@ -62,12 +61,10 @@ neural: $(STAMP)
 # The precise path on the two worst folds, its models refitted per fold (about 50 minutes).
 eval-neural: neural
 	$(RECORD); $(BIN)/python tools/eval.py --data $(SHARED) --n 20 --train-n 40 --folds moby,glove \
-	  --set neural=true; } | tee $(RESULTS)/$@.txt.part \
-	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	  --set neural=true; $(SAVE)
 
 bench-neural: neural
-	$(RECORD); $(BIN)/python tools/bench_neural.py; } | tee $(RESULTS)/$@.txt.part \
-	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	$(RECORD); $(BIN)/python tools/bench_neural.py; $(SAVE)
 
 # The replaced-word tagger, leave-one-source-out: one model per set of training spinners
 # (about 8 minutes each on 2 cores; mythes, wordnet and phrase share theirs), then each
@@ -80,8 +77,7 @@ tagger-eval: $(STAMP)
 	done
 	$(RECORD); for fold in moby mythes wordnet glove phrase; do \
 	  $(BIN)/python tools/eval_tagger.py --data $(SHARED) --fold $$fold --n 60 || exit 1; \
-	done; } | tee $(RESULTS)/$@.txt.part \
-	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	done; $(SAVE)
 
 # The tagger path leave-one-source-out: each fold read by a tagger never trained on its
 # spinner (build/tagger-*.npz from tagger-eval), its confidence model refitted per fold.
@@ -89,8 +85,7 @@ tagger-eval: $(STAMP)
 # tagger is trained on that alone.
 eval-tagger: $(STAMP)
 	$(RECORD); $(BIN)/python tools/eval.py --data $(SHARED) --n 100 --set tagger=true \
-	  --folds moby,mythes,wordnet,glove,phrase; } | tee $(RESULTS)/$@.txt.part \
-	  && mv $(RESULTS)/$@.txt.part $(RESULTS)/$@.txt
+	  --folds moby,mythes,wordnet,glove,phrase; $(SAVE)
 
 # The shipped tagger: trained on all five spinners (about 10 minutes), then its
 # confidence model ("fast+tagger" in data/calibration.json).

@@ -40,7 +40,7 @@ from unspin.repair.common import (
 from unspin.repair.judge import _judge, _window
 from unspin.repair.quotes import (
     _misplaced_quotes,
-    _paired_at,
+    _pairing,
     _pdf_quotes,
     _punctuation_inside,
     _quote_errors,
@@ -65,17 +65,18 @@ def _pastes(text: str) -> list[Finding]:
     judged: list[tuple[float, Finding]] = []
     doc = _DocVocabulary(text)
     crowded = _crowding(text)
-    for group in _paste_candidates(text, doc, crowded):
+    stand_ins = _pdf_quotes(text)
+    for group in _paste_candidates(text, doc, crowded, stand_ins):
         result = _judge(text, group, doc)
         if result is not None:
             judged.append(result)
     judged += _split_words(text, doc)
-    judged += _glued_quotes(text, doc, crowded)
+    judged += _glued_quotes(text, doc, crowded, stand_ins)
     judged += _doubled_possessives(text, doc, crowded)
     judged += _moved_possessives(text, doc, crowded)
     judged += _moved_apostrophes(text, doc, crowded)
     style_inside = _punctuation_inside(text)
-    judged += _misplaced_quotes(text, doc, crowded, style_inside)
+    judged += _misplaced_quotes(text, doc, crowded, style_inside, stand_ins)
     judged.sort(key=lambda pair: -pair[0])
     return _free([f for _, f in judged], [])
 
@@ -94,15 +95,16 @@ def _crowding(text: str) -> Callable[[int], bool]:
     return crowded
 
 
-def _paste_candidates(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
-                      ) -> Iterator[list[_Paste]]:
+def _paste_candidates(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
+                      stand_ins: bool) -> Iterator[list[_Paste]]:
     """Groups of alternative explanations, one group per suspicious place outside
-    crowded stretches."""
-    yield from _quote_candidates(text, crowded)
+    crowded stretches (`stand_ins`: `_pdf_quotes` of the text)."""
+    yield from _quote_candidates(text, crowded, stand_ins)
     yield from _possessive_candidates(text, doc, crowded)
 
 
-def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[list[_Paste]]:
+def _quote_candidates(text: str, crowded: Callable[[int], bool], stand_ins: bool
+                      ) -> Iterator[list[_Paste]]:
     """A quote mark with a twin 1-6 characters later: the first may be a stale copy.
 
     A single quote is only suspected inside a word that is not a known word
@@ -110,7 +112,7 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
     """
     escaped = _ESCAPED_OPEN.search(text) is not None
     one_sided = "\u201c" not in text  # the closing curly mark types both ends
-    stand_ins = _pdf_quotes(text)
+    paired = _pairing(text)
     for m in _QUOTE.finditer(text):
         i, char = m.start(), m.group()
         if stand_ins and char == '"':
@@ -128,7 +130,7 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
                  if text[i + k : i + k + 1] == char and "\n" not in text[i : i + k]]
         if not group or _protected(text, i) or _unrecoverable(text, i):
             continue
-        if char == '"' and _unit_or_quoted(text, i, group[0].shift):
+        if char == '"' and _unit_or_quoted(text, i, group[0].shift, paired):
             continue
         if char in SINGLE_QUOTES and not _broken_word(text, i):
             continue
@@ -138,11 +140,11 @@ def _quote_candidates(text: str, crowded: Callable[[int], bool]) -> Iterator[lis
         yield group
 
 
-def _unit_or_quoted(text: str, i: int, shift: int) -> bool:
+def _unit_or_quoted(text: str, i: int, shift: int, paired: Callable[[int], bool]) -> bool:
     """Whether the straight double quote at `i` and its twin `shift` on are inch or
     second marks after numbers (`30" + 150"`), mark a word quoted in parentheses
-    (`("n")`), or belong to a paragraph whose marks pair up where they stand
-    (`_paired_at`) with the mark at `i` beside a whole known word: marks as written,
+    (`("n")`), or belong to a paragraph whose marks pair up where they stand (`paired`,
+    from `_pairing`) with the mark at `i` beside a whole known word: marks as written,
     no stale copy (a copy that overwrote a letter leaves "possible \"ime,\"")."""
     twin = i + shift
     word = _letters_before(text, i) or _letters_after(text[i + 1 :])
@@ -150,7 +152,7 @@ def _unit_or_quoted(text: str, i: int, shift: int) -> bool:
             or text[i - 1 : i] == "(" and text[twin + 1 : twin + 2] == ")"
             and text[i + 1 : twin].isalpha()
             or len(word) >= MIN_WHOLE_WORD and default_lm().known(word.lower())
-            and _paired_at(text, i))
+            and paired(i))
 
 
 def _closes_before_an_opening(text: str, i: int, shift: int) -> bool:
@@ -229,15 +231,15 @@ def _split_words(text: str, doc: _DocVocabulary) -> Iterator[tuple[float, Findin
             "gain_log10": round(gain, 3)})
 
 
-def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool]
-                  ) -> Iterator[tuple[float, Finding]]:
+def _glued_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
+                  stand_ins: bool) -> Iterator[tuple[float, Finding]]:
     """A double quote between two letters whose removal joins a known word ("resu"lt,"
     for "result,""): the mark was pasted early without overwriting anything. With its
     twin 1-6 characters on it is a copy and goes; without one it was moved, and goes
     back after the word and its punctuation (closing) or before the next word
-    (opening), whichever alone mends the line's open/close alternation."""
+    (opening), whichever alone mends the line's open/close alternation. `stand_ins`:
+    `_pdf_quotes` of the text."""
     lm = default_lm()
-    stand_ins = _pdf_quotes(text)
     for m in _GLUED_QUOTE.finditer(text):
         i, mark = m.start(), m.group()
         if stand_ins and mark == '"':

@@ -167,7 +167,7 @@ def _apostrophe_quotes(text: str) -> int:
         j = m.end() - 1
         if '"' in text[j + 1 : j + 1 + MAX_SHIFT]:
             continue
-        paragraph = text[text.rfind("\n\n", 0, j) + 1 : j]
+        paragraph = text[_paragraph_at(text, j)[0] : j]
         count += len(_DOUBLE.findall(paragraph)) % 2 == 0 and lm.known(
             _letters_before(text, j).lower())
     return count
@@ -183,14 +183,15 @@ def _pdf_quotes(text: str) -> bool:
 
 
 def _misplaced_quotes(text: str, doc: _DocVocabulary, crowded: Callable[[int], bool],
-                      style_inside: bool) -> Iterator[tuple[float, Finding]]:
+                      style_inside: bool, stand_ins: bool) -> Iterator[tuple[float, Finding]]:
     """Double quotes whose places break a line's open/close alternation, put right by
     the fewest moves and drops that mend it ("promised\\" the" for "promised \\"the",
     "than \\"that." for "than that.\\""): a mark pasted early, moved or copied, whose
     neighbours do not glue it into a word. The line must have exactly one cheapest
     mending; a new paragraph may reopen a quote that never closed. Marks are counted
-    over a paragraph (lines up to a blank one) but never moved across a line break."""
-    if _pdf_quotes(text) or _ESCAPED_OPEN.search(text):
+    over a paragraph (lines up to a blank one) but never moved across a line break.
+    `stand_ins`: `_pdf_quotes` of the text."""
+    if stand_ins or _ESCAPED_OPEN.search(text):
         return  # a PDF's stand-ins for other marks; quotes escaped by doubling
     lm = default_lm()
     inside = True  # the text may begin inside a quote (an excerpt)
@@ -299,15 +300,29 @@ def _nested(shapes: Sequence[str | None]) -> bool:
     return depth == 0 and deepest == 2
 
 
-def _paired_at(text: str, i: int) -> bool:
-    """Whether the double quotes of the paragraph holding `i` pair up where they stand:
-    each has a role, and they alternate open/close or nest (`_nested`). A stale copy
-    adds a mark to its paragraph, so such a paragraph holds none."""
-    start, end = text.rfind("\n\n", 0, i) + 1, text.find("\n\n", i)
-    paragraph = text[start : len(text) if end < 0 else end]
-    shapes = [_shape_at(paragraph, m.start()) for m in _DOUBLE.finditer(paragraph)]
-    alternate = all(shape == ("open", "close")[k % 2] for k, shape in enumerate(shapes))
-    return alternate and len(shapes) % 2 == 0 or _nested(shapes)
+def _paragraph_at(text: str, i: int) -> tuple[int, int]:
+    """Bounds of the paragraph (lines up to a blank one) holding `i`."""
+    end = text.find("\n\n", i)
+    return text.rfind("\n\n", 0, i) + 1, len(text) if end < 0 else end
+
+
+def _pairing(text: str) -> Callable[[int], bool]:
+    """Whether the double quotes of the paragraph holding a place pair up where they
+    stand: each has a role, and they alternate open/close or nest (`_nested`). A stale
+    copy adds a mark to its paragraph, so such a paragraph holds none. Read once per
+    paragraph."""
+    known: dict[int, bool] = {}
+
+    def paired(i: int) -> bool:
+        start, end = _paragraph_at(text, i)
+        if start not in known:
+            paragraph = text[start:end]
+            shapes = [_shape_at(paragraph, m.start()) for m in _DOUBLE.finditer(paragraph)]
+            alternate = all(shape == ("open", "close")[k % 2] for k, shape in enumerate(shapes))
+            known[start] = alternate and len(shapes) % 2 == 0 or _nested(shapes)
+        return known[start]
+
+    return paired
 
 
 def _follows(last: str | None, role: str, before: str) -> bool:
